@@ -1,0 +1,46 @@
+"""Solvers: each takes a :class:`~qbattery.problem.Problem` and returns an evolution.
+
+An evolution has ``times``, ``info`` (a dict recorded in results), ``expect(op, t=None)`` (Re Tr[Oρ(t)]
+on the grid, or at arbitrary times where ``can_evaluate_anywhere``) and ``battery_states()``
+(chunks of reduced battery states). New solvers register themselves in :data:`SOLVERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qbattery.spec import SpecError
+
+SOLVERS: dict[str, Callable] = {}
+
+
+def register(name: str):
+    def wrap(func: Callable) -> Callable:
+        SOLVERS[name] = func
+        return func
+
+    return wrap
+
+
+def choose_solver(problem) -> str:
+    """The solver ``solver = "auto"`` picks: closed without noise, Lindblad with it."""
+    requested = problem.spec.run.solver
+    if requested != "auto":
+        return requested
+    if not problem.is_open:
+        return "closed"
+    if problem.local_noise:
+        return "permutational"
+    return "lindblad"
+
+
+def solve(problem):
+    name = choose_solver(problem)
+    _load_builtin_solvers()
+    if name not in SOLVERS:
+        raise SpecError("run.solver", f"solver {name!r} is not available in this version")
+    return SOLVERS[name](problem)
+
+
+def _load_builtin_solvers() -> None:
+    from qbattery.solvers import closed  # noqa: F401  (registers itself)

@@ -1,0 +1,310 @@
+"""Safe arithmetic over parameters and operators, for the expressions of spec files.
+
+An expression such as ``"omega_a*Sz + J/N*Sx^2"`` is parsed with :mod:`ast` and walked over a
+whitelist of node types (numbers, names, ``+ - * / ^ **``, unary minus, and calls of ``sqrt sin
+cos exp``); everything else (attribute access, subscripts, lambdas, comprehensions, keywords, ...)
+is rejected with a message naming the offending construct. Nothing is ever passed to ``eval``.
+
+Evaluation produces an :class:`OpSum`: a list of ``(coefficient, operator)`` terms where the
+coefficient is a constant or a function of the time ``t``, and the operator is a sparse matrix (or
+``None`` for the identity). This one representation serves Hamiltonians (static or driven), rates
+and scalar parameters alike.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+MAX_LENGTH = 4000
+MAX_DEPTH = 60
+MAX_OPERATOR_POWER = 64
+MAX_SCALAR_EXPONENT = 1000.0
+
+FUNCTIONS: dict[str, Callable] = {"sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "exp": np.exp}
+RESERVED = {"t", "i", *FUNCTIONS}
+
+
+class ExprError(ValueError):
+    """An expression that cannot be parsed or evaluated; the message says why."""
+
+
+# --------------------------------------------------------------------------- parsing
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+"}
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed, validated expression: its source text, syntax tree and the names it uses."""
+
+    text: str
+    tree: ast.AST
+    names: frozenset[str]
+
+    def evaluate(self, env: dict) -> OpSum:
+        return _Evaluator(env).visit(self.tree)
+
+
+def parse(text: str | float | int) -> Expr:
+    """Parse ``text`` into an :class:`Expr`, rejecting anything outside the whitelist."""
+    if isinstance(text, bool):
+        raise ExprError("expected a number or an expression, got a boolean")
+    if isinstance(text, int | float):
+        text = repr(float(text))
+    if not isinstance(text, str):
+        raise ExprError(f"expected a number or an expression string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    if not text.strip():
+        raise ExprError("empty expression")
+    source = text.replace("^", "**")  # '^' is power here, not Python's xor
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ExprError(f"cannot parse {text!r}: {err.msg}") from None
+    names: set[str] = set()
+    _check(tree.body, names, depth=0)
+    return Expr(text=text, tree=tree.body, names=frozenset(names))
+
+
+def _check(node: ast.AST, names: set[str], depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ExprError("expression nested too deeply")
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise ExprError(f"literal {node.value!r} is not a real number")
+    elif isinstance(node, ast.Name):
+        names.add(node.id)
+    elif isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINOPS:
+            raise ExprError(f"operator {type(node.op).__name__} is not allowed (use + - * / ^)")
+        _check(node.left, names, depth + 1)
+        _check(node.right, names, depth + 1)
+    elif isinstance(node, ast.UnaryOp):
+        if type(node.op) not in _UNARY:
+            raise ExprError(f"unary operator {type(node.op).__name__} is not allowed")
+        _check(node.operand, names, depth + 1)
+    elif isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            what = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
+            raise ExprError(f"function {what!r} is not allowed (allowed: {', '.join(FUNCTIONS)})")
+        if node.keywords or len(node.args) != 1:
+            raise ExprError(f"{node.func.id}() takes exactly one positional argument")
+        _check(node.args[0], names, depth + 1)
+    elif isinstance(node, ast.Attribute):
+        raise ExprError(f"attribute access {ast.unparse(node)!r} is not allowed")
+    else:
+        raise ExprError(f"{type(node).__name__} is not allowed in an expression")
+
+
+# --------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Coef:
+    """A scalar coefficient: a constant, or a vectorized function of time."""
+
+    value: complex = 0j
+    fn: Callable | None = None
+
+    @property
+    def is_constant(self) -> bool:
+        return self.fn is None
+
+    def __call__(self, t):
+        return self.value if self.fn is None else self.fn(t)
+
+    def _combine(self, other: Coef, op: Callable) -> Coef:
+        if self.is_constant and other.is_constant:
+            return Coef(complex(op(self.value, other.value)))
+        return Coef(fn=lambda t, a=self, b=other: op(a(t), b(t)))
+
+    def __add__(self, other: Coef) -> Coef:
+        return self._combine(other, lambda x, y: x + y)
+
+    def __mul__(self, other: Coef) -> Coef:
+        return self._combine(other, lambda x, y: x * y)
+
+    def apply(self, func: Callable) -> Coef:
+        if self.is_constant:
+            return Coef(complex(_real_if_close(func(_real_if_close(self.value)))))
+        return Coef(fn=lambda t, a=self: func(a(t)))
+
+
+def _real_if_close(z):
+    z = complex(z)
+    return z.real if z.imag == 0 else z
+
+
+@dataclass
+class OpSum:
+    """Σ_k c_k(t)·O_k, with O_k a sparse matrix or None for the identity (a pure scalar)."""
+
+    terms: list[tuple[Coef, sp.spmatrix | None]]
+
+    @classmethod
+    def scalar(cls, value: complex | Coef) -> OpSum:
+        return cls([(value if isinstance(value, Coef) else Coef(complex(value)), None)])
+
+    @property
+    def is_scalar(self) -> bool:
+        return all(op is None for _, op in self.terms)
+
+    @property
+    def is_time_dependent(self) -> bool:
+        return any(not c.is_constant for c, _ in self.terms)
+
+    def scalar_coef(self) -> Coef:
+        """The value of a scalar expression, as one coefficient."""
+        if not self.is_scalar:
+            raise ExprError("expected a number here, but the expression contains an operator")
+        total = Coef(0j)
+        for c, _ in self.terms:
+            total = total + c
+        return total
+
+    def constant(self) -> complex:
+        c = self.scalar_coef()
+        if not c.is_constant:
+            raise ExprError("expected a constant here, but the expression depends on t")
+        return c.value
+
+    def matrix(self, dim: int, t: float | None = None) -> sp.csr_matrix:
+        """The operator as a sparse matrix (at time ``t`` when it depends on time)."""
+        if self.is_time_dependent and t is None:
+            raise ExprError("the expression depends on t; give a time")
+        out = sp.csr_matrix((dim, dim), dtype=complex)
+        for c, op in self.terms:
+            value = c(0.0 if t is None else t)
+            if value == 0:
+                continue
+            out = out + value * (
+                sp.identity(dim, dtype=complex, format="csr") if op is None else op
+            )
+        return out.tocsr()
+
+    def split(self, dim: int) -> tuple[sp.csr_matrix, list[tuple[Coef, sp.csr_matrix]]]:
+        """Split into a static matrix and the time-dependent terms ``[(c(t), O)]``."""
+        static = OpSum([(c, op) for c, op in self.terms if c.is_constant]).matrix(dim)
+        eye = sp.identity(dim, dtype=complex, format="csr")
+        driven = [
+            (c, eye if op is None else op.tocsr()) for c, op in self.terms if not c.is_constant
+        ]
+        return static, driven
+
+    # arithmetic
+    def __add__(self, other: OpSum) -> OpSum:
+        return OpSum(self.terms + other.terms)
+
+    def __neg__(self) -> OpSum:
+        return OpSum([(c * Coef(-1.0 + 0j), op) for c, op in self.terms])
+
+    def __mul__(self, other: OpSum) -> OpSum:
+        terms = []
+        for c1, o1 in self.terms:
+            for c2, o2 in other.terms:
+                op = o2 if o1 is None else (o1 if o2 is None else (o1 @ o2).tocsr())
+                terms.append((c1 * c2, op))
+        return OpSum(terms)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+class _Evaluator:
+    def __init__(self, env: dict):
+        self.env = env
+
+    def visit(self, node: ast.AST) -> OpSum:
+        return getattr(self, f"_{type(node).__name__}")(node)
+
+    def _Constant(self, node: ast.Constant) -> OpSum:
+        return OpSum.scalar(float(node.value))
+
+    def _Name(self, node: ast.Name) -> OpSum:
+        name = node.id
+        if name == "i":
+            return OpSum.scalar(1j)
+        if name == "t":
+            return OpSum.scalar(Coef(fn=lambda t: t + 0j))
+        if name not in self.env:
+            known = ", ".join(sorted(k for k in self.env if not k.startswith("_")))
+            raise ExprError(f"unknown symbol {name!r} (known here: {known or 'none'})")
+        value = self.env[name]
+        if isinstance(value, OpSum):
+            return value
+        if sp.issparse(value):
+            return OpSum([(Coef(1.0 + 0j), value.tocsr())])
+        return OpSum.scalar(complex(value))
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> OpSum:
+        value = self.visit(node.operand)
+        return -value if isinstance(node.op, ast.USub) else value
+
+    def _Call(self, node: ast.Call) -> OpSum:
+        arg = self.visit(node.args[0])
+        if not arg.is_scalar:
+            raise ExprError(f"{node.func.id}() of an operator is not supported")
+        func = FUNCTIONS[node.func.id]
+        return OpSum.scalar(arg.scalar_coef().apply(lambda x: func(x + 0j)))
+
+    def _BinOp(self, node: ast.BinOp) -> OpSum:
+        left, right = self.visit(node.left), self.visit(node.right)
+        op = type(node.op)
+        if op is ast.Add:
+            return left + right
+        if op is ast.Sub:
+            return left + (-right)
+        if op is ast.Mult:
+            return left * right
+        if op is ast.Div:
+            if not right.is_scalar:
+                raise ExprError("division by an operator is not allowed")
+            den = right.scalar_coef()
+            if den.is_constant and den.value == 0:
+                raise ExprError("division by zero")
+            return left * OpSum.scalar(den.apply(lambda x: 1.0 / x))
+        return self._power(left, right)
+
+    def _power(self, base: OpSum, exponent: OpSum) -> OpSum:
+        if not exponent.is_scalar or exponent.is_time_dependent:
+            raise ExprError("an exponent must be a constant number")
+        p = exponent.constant()
+        if p.imag != 0 or not math.isfinite(p.real) or abs(p.real) > MAX_SCALAR_EXPONENT:
+            raise ExprError(f"exponent {_real_if_close(p)} is out of range")
+        p = p.real
+        if base.is_scalar:
+            coef = base.scalar_coef()
+
+            def power(x, p=p):
+                with np.errstate(over="raise", invalid="raise"):
+                    try:
+                        return np.power(np.asarray(x, dtype=complex), p)
+                    except (FloatingPointError, OverflowError):
+                        raise ExprError("overflow in a power") from None
+
+            value = coef.apply(power)
+            if value.is_constant and not np.isfinite(value.value):
+                raise ExprError("overflow in a power")
+            return OpSum.scalar(value)
+        if p != int(p) or not 0 <= p <= MAX_OPERATOR_POWER:
+            raise ExprError(
+                f"an operator can only be raised to an integer power 0..{MAX_OPERATOR_POWER}"
+            )
+        result = OpSum.scalar(1.0)
+        for _ in range(int(p)):
+            result = result * base
+        return result
+
+
+def evaluate(text: str | float | int | Expr, env: dict) -> OpSum:
+    """Parse (if needed) and evaluate an expression in ``env`` (names → numbers or matrices)."""
+    expr = text if isinstance(text, Expr) else parse(text)
+    return expr.evaluate(env)

@@ -1,0 +1,198 @@
+"""Figures of merit: stored energy, power, charging times, ergotropy, passive states.
+
+Every function works on plain arrays, so it can be used on any state or trajectory, not only on
+the package's own results. Definitions (see docs/conventions.md):
+
+* stored energy E(t) = Tr[H_B ρ_B(t)] − Tr[H_B ρ_B(0)]; average power P(t) = E(t)/t, P(0) = 0;
+* ``P_max`` = max_t E(t)/t (Peng et al. 2021, Eq. 3) at ``t_P_max``;
+* ``tau_first_peak`` = the first local maximum of E(t); ``P_first_peak`` = E(τ)/τ there — the
+  "P_max" of Yan et al. 2026 (power at the moment the battery first reaches its energy peak);
+* ergotropy W = Tr[H ρ] − Tr[H σ_ρ] with the passive state σ_ρ pairing the eigenvalues of ρ in
+  decreasing order with the energy levels in increasing order (Allahverdyan et al. 2004).
+  ``ergotropy_max`` and its time ``tau_ergotropy`` are the charging time of Canzio et al. 2024.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import comb
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from qbattery.operators.spin import irrep_multiplicity, spins_in
+
+# --------------------------------------------------------------------------- energy and power
+
+
+def average_power(t: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """P(t) = E(t)/t, with P = 0 where t = 0."""
+    t = np.asarray(t, dtype=float)
+    out = np.zeros_like(np.asarray(energy, dtype=float))
+    nz = t != 0
+    out[nz] = np.asarray(energy)[nz] / t[nz]
+    return out
+
+
+def first_peak_index(values: np.ndarray, rel_tol: float = 1e-12) -> int | None:
+    """Index of the first local maximum of a sampled curve (None if it only rises).
+
+    A plateau or a noise-level wiggle (below ``rel_tol`` of the range) does not count as a peak.
+    """
+    v = np.asarray(values, dtype=float)
+    if len(v) < 3:
+        return None
+    tol = rel_tol * max(np.ptp(v), np.finfo(float).tiny)
+    rises = np.diff(v) > tol
+    falls = np.diff(v) < -tol
+    for i in range(1, len(v) - 1):
+        if rises[:i].any() and falls[i] and not rises[i]:
+            # walk back over a flat top to its first point
+            k = i
+            while k > 0 and not rises[k - 1]:
+                k -= 1
+            return k
+    return None
+
+
+def refine_maximum(
+    f: Callable[[float], float], t: np.ndarray, i: int, xtol: float = 1e-12
+) -> tuple[float, float]:
+    """Maximize f on [t[i-1], t[i+1]] starting from the grid maximum at t[i]."""
+    lo, hi = t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)]
+    if lo == 0:
+        lo = 1e-3 * (hi - lo)
+    res = minimize_scalar(
+        lambda x: -f(x),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": xtol * max(1, hi)},
+    )
+    best_t, best_f = (res.x, -res.fun) if res.success else (t[i], f(t[i]))
+    if f(t[i]) > best_f:
+        best_t, best_f = t[i], f(t[i])
+    return float(best_t), float(best_f)
+
+
+def _first_argmax(values: np.ndarray, rel_tol: float = 1e-9) -> int:
+    """First index whose value equals the maximum to ``rel_tol`` of the range (ties → earliest)."""
+    v = np.asarray(values, dtype=float)
+    return int(np.argmax(v >= v.max() - rel_tol * max(np.ptp(v), np.finfo(float).tiny)))
+
+
+def summarize(
+    t: np.ndarray,
+    energy: np.ndarray,
+    ergotropy: np.ndarray | None = None,
+    energy_at: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> dict[str, float | None]:
+    """E_max, P_max, their times, the first energy peak, and the ergotropy maximum.
+
+    With ``energy_at`` (E at arbitrary times, e.g. from an eigen-decomposition) the maxima are
+    refined between grid points, so they do not depend on the time grid.
+    """
+    t = np.asarray(t, dtype=float)
+    energy = np.asarray(energy, dtype=float)
+    power = average_power(t, energy)
+    out: dict[str, float | None] = {}
+
+    def refined(values, func, i):
+        if energy_at is None:
+            return float(t[i]), float(values[i])
+        return refine_maximum(func, t, i)
+
+    def e_of(x):
+        return float(energy_at(np.array([x]))[0])
+
+    i = _first_argmax(energy)
+    out["t_E_max"], out["E_max"] = refined(energy, e_of, i)
+    i = _first_argmax(power)
+    out["t_P_max"], out["P_max"] = refined(power, lambda x: e_of(x) / x, i)
+    peak = first_peak_index(energy)
+    if peak is None:
+        out["tau_first_peak"] = out["E_first_peak"] = out["P_first_peak"] = None
+    else:
+        tau, e = refined(energy, e_of, peak)
+        out["tau_first_peak"], out["E_first_peak"] = tau, e
+        out["P_first_peak"] = e / tau if tau > 0 else None
+    if ergotropy is not None:
+        i = _first_argmax(ergotropy)
+        out["ergotropy_max"] = float(ergotropy[i])
+        out["tau_ergotropy"] = float(t[i])
+    return out
+
+
+# --------------------------------------------------------------------------- ergotropy
+
+
+def passive_energy(populations: np.ndarray, levels: np.ndarray) -> float:
+    """Σ_k r_k ε_k with r sorted decreasing and ε increasing (the passive state's energy).
+
+    ``levels`` may be longer than ``populations``: the extra levels pair with zero population
+    (a state supported on a subspace, e.g. the symmetric manifold of N spins).
+    """
+    r = np.sort(np.clip(np.asarray(populations, dtype=float), 0, None))[::-1]
+    eps = np.sort(np.asarray(levels, dtype=float))[: len(r)]
+    if len(eps) < len(r):
+        raise ValueError("fewer energy levels than populations")
+    return float(np.dot(r[: len(eps)], eps))
+
+
+def ergotropy(rho: np.ndarray, hamiltonian: np.ndarray, levels: np.ndarray | None = None) -> float:
+    """Ergotropy of ρ for H (on ρ's space); ``levels``: the spectrum unitaries may reach.
+
+    By default the passive state uses the spectrum of ``hamiltonian`` itself. For N spins stored in
+    the symmetric manifold, pass the lowest levels of the full 2^N spectrum (see
+    :func:`collective_spectrum`) to allow all unitaries of the battery.
+    """
+    rho = np.asarray(rho)
+    H = np.asarray(hamiltonian)
+    energy = float(np.real(np.trace(H @ rho)))
+    if levels is None:
+        levels = np.linalg.eigvalsh(H)
+    return energy - passive_energy(np.linalg.eigvalsh(rho), levels)
+
+
+def passive_state(rho: np.ndarray, hamiltonian: np.ndarray) -> np.ndarray:
+    """σ_ρ = Σ_k r_k |ε_k><ε_k| on ρ's own space (ties in H broken by eigh's order)."""
+    r = np.sort(np.linalg.eigvalsh(rho))[::-1]
+    eps, vecs = np.linalg.eigh(hamiltonian)
+    order = np.argsort(eps, kind="stable")
+    v = vecs[:, order]
+    return (v * r) @ v.conj().T
+
+
+def collective_spectrum(
+    hamiltonian_for_spin: Callable[[float], np.ndarray], n_spins: int, count: int
+) -> np.ndarray:
+    """Lowest ``count`` levels (with multiplicity) of a collective H on N spin-1/2.
+
+    H acts as ``hamiltonian_for_spin(j)`` on each of the d_j copies of every spin-j irrep, so its
+    2^N spectrum is the union over j of those spectra, each level repeated d_j times.
+    """
+    pairs = []
+    for j in spins_in(n_spins):
+        mult = irrep_multiplicity(n_spins, j)
+        for e in np.linalg.eigvalsh(hamiltonian_for_spin(j)):
+            pairs.append((e, min(mult, count)))
+    pairs.sort()
+    out: list[float] = []
+    for e, m in pairs:
+        out.extend([e] * m)
+        if len(out) >= count:
+            break
+    return np.array(out[:count])
+
+
+def two_level_spectrum(omega: float, n_spins: int, count: int) -> np.ndarray:
+    """Lowest ``count`` levels of ω Σσ_z/2 on N spins: ω(k − N/2) with multiplicity C(N, k)."""
+    out: list[float] = []
+    for k in range(n_spins + 1):
+        out.extend([omega * (k - n_spins / 2)] * min(comb(n_spins, k), count))
+        if len(out) >= count:
+            break
+    return np.array(out[:count])
+
+
+def purity(rho: np.ndarray) -> float:
+    return float(np.real(np.einsum("ij,ji->", rho, rho)))

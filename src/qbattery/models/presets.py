@@ -1,0 +1,52 @@
+"""Named presets: ``preset = "..."`` in a spec fills every section an explicit one does not give.
+
+A preset sizes itself from ``[system]`` when the spec gives it (e.g. ``spins``), so that
+``preset = "dicke-oat"`` plus ``[system] spins = 12`` is a complete spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qbattery.models.central_spin import central_spin
+from qbattery.models.dicke import dicke_oat, tavis_cummings
+
+
+@dataclass(frozen=True)
+class Preset:
+    description: str
+    build: Callable[..., dict]
+    sizes: dict[str, str]  # builder argument <- [system] key
+
+    def defaults(self, data: dict) -> dict:
+        system = data.get("system", {}) if isinstance(data.get("system"), dict) else {}
+        kwargs = {arg: system[key] for arg, key in self.sizes.items() if key in system}
+        spec = self.build(**kwargs)
+        if isinstance(system.get("mode"), dict):  # a user cutoff replaces the default one
+            spec["system"]["mode"] = {}
+        return spec
+
+
+def _dicke(axis: str):
+    return lambda **kw: dicke_oat(axis=axis, **kw)
+
+
+PRESETS: dict[str, Preset] = {
+    "central-spin": Preset(
+        "Peng 2021 central-spin battery: B*Sz + h*Jz + A(S+J- + S-J+) + 2Δ SzJz",
+        central_spin,
+        {"n_battery": "spins", "n_bath": "bath_spins"},
+    ),
+    "dicke": Preset("Dicke battery, no matter interaction", _dicke("x"), {"n_atoms": "spins"}),
+    "dicke-oat": Preset(
+        "Yan 2026 Dicke battery with one-axis twisting (J/N) Sx^2",
+        _dicke("x"),
+        {"n_atoms": "spins"},
+    ),
+    "dicke-oat-y": Preset("as dicke-oat, twisting (J/N) Sy^2", _dicke("y"), {"n_atoms": "spins"}),
+    "dicke-oat-z": Preset("as dicke-oat, twisting (J/N) Sz^2", _dicke("z"), {"n_atoms": "spins"}),
+    "tavis-cummings": Preset(
+        "Tavis-Cummings battery (g/√N)(S+ a + S- a†)", tavis_cummings, {"n_atoms": "spins"}
+    ),
+}

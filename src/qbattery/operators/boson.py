@@ -1,0 +1,87 @@
+"""A bosonic mode truncated to Fock states 0..cutoff-1, its states, and truncation checks."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import gammaln
+
+TRUNCATION_TOLERANCE = 1e-10
+
+
+class TruncationError(ValueError):
+    """A state does not fit in the mode's cutoff; the message names a cutoff that suffices."""
+
+
+@lru_cache(maxsize=32)
+def _mode_ops(cutoff: int) -> dict[str, sp.csr_matrix]:
+    a = sp.diags(np.sqrt(np.arange(1, cutoff)).astype(complex), 1, format="csr")
+    return {"a": a, "ad": a.T.tocsr(), "n": sp.diags(np.arange(cutoff) + 0j, 0, format="csr")}
+
+
+def mode_operators(cutoff: int) -> dict[str, sp.csr_matrix]:
+    """a, a† and n = a†a on the truncated Fock space, keys 'a', 'ad', 'n'."""
+    if cutoff < 1:
+        raise ValueError(f"mode cutoff must be >= 1, got {cutoff}")
+    return {k: v.copy() for k, v in _mode_ops(cutoff).items()}
+
+
+def fock_state(cutoff: int, n: int) -> np.ndarray:
+    if not 0 <= n < cutoff:
+        raise TruncationError(f"Fock state |{n}> needs cutoff >= {n + 1} (cutoff is {cutoff})")
+    psi = np.zeros(cutoff, dtype=complex)
+    psi[n] = 1
+    return psi
+
+
+def coherent_amplitudes(alpha: complex, size: int) -> np.ndarray:
+    """<n|α> for n < size (untruncated Poisson amplitudes, computed in log space)."""
+    n = np.arange(size)
+    if alpha == 0:
+        return (n == 0).astype(complex)
+    log_abs = -(abs(alpha) ** 2) / 2 + n * np.log(abs(alpha)) - 0.5 * gammaln(n + 1)
+    return np.exp(log_abs) * np.exp(1j * n * np.angle(alpha))
+
+
+def cutoff_for_coherent(alpha: complex, tol: float = TRUNCATION_TOLERANCE) -> int:
+    """Smallest cutoff whose Fock space holds all but ``tol`` of |α>'s norm."""
+    size = max(8, int(abs(alpha) ** 2 + 12 * abs(alpha) + 20))
+    tail = 1 - np.cumsum(abs(coherent_amplitudes(alpha, size)) ** 2)
+    return int(np.argmax(tail <= tol)) + 1
+
+
+def coherent_state(cutoff: int, alpha: complex) -> np.ndarray:
+    """|α> truncated to the cutoff and renormalized; raises when more than 1e-10 of it is lost."""
+    amps = coherent_amplitudes(alpha, cutoff)
+    lost = 1 - np.sum(abs(amps) ** 2)
+    if lost > TRUNCATION_TOLERANCE:
+        raise TruncationError(
+            f"coherent state alpha={alpha} loses {lost:.2e} of its norm at cutoff {cutoff}; "
+            f"use cutoff >= {cutoff_for_coherent(alpha)}"
+        )
+    return amps / np.linalg.norm(amps)
+
+
+def cutoff_for_thermal(nbar: float, tol: float = TRUNCATION_TOLERANCE) -> int:
+    """Smallest cutoff holding all but ``tol`` of a thermal state's population."""
+    if nbar <= 0:
+        return 1
+    q = nbar / (1 + nbar)
+    return int(np.ceil(np.log(tol) / np.log(q)))
+
+
+def thermal_populations(cutoff: int, nbar: float) -> np.ndarray:
+    """Bose–Einstein populations p_n = nbar^n/(1+nbar)^(n+1), truncated and renormalized."""
+    if nbar < 0:
+        raise ValueError(f"thermal occupation must be >= 0, got {nbar}")
+    n = np.arange(cutoff)
+    p = (n == 0).astype(float) if nbar == 0 else (nbar / (1 + nbar)) ** n / (1 + nbar)
+    lost = 1 - p.sum()
+    if lost > TRUNCATION_TOLERANCE:
+        raise TruncationError(
+            f"thermal state nbar={nbar} loses {lost:.2e} of its population at cutoff {cutoff}; "
+            f"use cutoff >= {cutoff_for_thermal(nbar)}"
+        )
+    return p / p.sum()
