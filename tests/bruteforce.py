@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from math import comb
 
 import numpy as np
+import scipy.optimize
 
 # --------------------------------------------------------------------------- single site
 
@@ -227,6 +228,33 @@ def power(times: np.ndarray, energy: np.ndarray) -> np.ndarray:
     p = np.zeros_like(energy)
     p[1:] = energy[1:] / times[1:]
     return p
+
+
+def energy_function(model: Model, psi0: np.ndarray):
+    """E(t) = Tr[H_B rho_B(t)] - Tr[H_B rho_B(0)] as a function of arrays of arbitrary times."""
+    e0 = np.trace(model.H_B @ reduced_battery(psi0, model.dim_B, model.dim_C)).real
+
+    def energy_at(times: np.ndarray) -> np.ndarray:
+        states = evolve(model.H, psi0, np.atleast_1d(np.asarray(times, dtype=float)))
+        rhos = [reduced_battery(s, model.dim_B, model.dim_C) for s in states]
+        return np.array([np.trace(model.H_B @ r).real for r in rhos]) - e0
+
+    return energy_at
+
+
+def refine_max(f, lo: float, hi: float, samples: int = 401) -> tuple[float, float]:
+    """Maximum of a vectorised f on [lo, hi]: dense sampling, then bounded Brent around the best
+    sample. Returns (t, f(t))."""
+    x = np.linspace(lo, hi, samples)
+    y = f(x)
+    j = int(np.argmax(y))
+    a, b = x[max(j - 1, 0)], x[min(j + 1, samples - 1)]
+    res = scipy.optimize.minimize_scalar(
+        lambda s: -f(np.array([s]))[0], bounds=(a, b), method="bounded", options={"xatol": 1e-13}
+    )
+    if -res.fun >= y[j]:
+        return float(res.x), float(-res.fun)
+    return float(x[j]), float(y[j])
 
 
 def first_local_max(times: np.ndarray, values: np.ndarray) -> float:

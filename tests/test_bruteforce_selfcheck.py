@@ -12,6 +12,7 @@ import bruteforce as bf
 import numpy as np
 import pytest
 import scipy.linalg
+import scipy.optimize
 
 RNG = np.random.default_rng(20240611)
 
@@ -221,3 +222,23 @@ def test_summary_helpers():
     e = np.array([0.0, 1.0, 3.0, 2.0, 5.0])
     assert np.allclose(bf.power(t, e), [0.0, 1.0, 1.5, 2.0 / 3.0, 1.25])
     assert bf.first_local_max(t, e) == 2.0
+
+
+@pytest.mark.parametrize(("N", "n"), [(4, 2), (7, 4)])
+def test_refined_maxima_match_peng_eqs_14_to_16(N, n):
+    """Resonance, Delta = 0 (paper 002 Eqs. 14-16): E = B sin^2(sqrt(b) A t), E_max = B at
+    tau = pi/(2 A sqrt b); P_max = B A sqrt(b) max_x sin^2(x)/x = 0.7246... B A sqrt(b)."""
+    B, A = 1.0, 0.9
+    model = bf.central_spin(1, N, B, B, A, 0.0)
+    E = bf.energy_function(model, bf.product(bf.spins_down(1), bf.dicke_state(N, n)))
+    b = n * (N - n + 1)
+    tau = np.pi / (2 * A * np.sqrt(b))
+    t_E, E_max = bf.refine_max(E, 0.5 * tau, 1.5 * tau)
+    assert abs(E_max - B) < 1e-12 and abs(t_E - tau) < 1e-6
+    x = scipy.optimize.minimize_scalar(
+        lambda x: -(np.sin(x) ** 2) / x, bounds=(0.5, 2), method="bounded", options={"xatol": 1e-12}
+    )
+    t_P, P_max = bf.refine_max(lambda t: E(t) / t, 0.2 * tau, tau)
+    assert abs(P_max - B * A * np.sqrt(b) * (-x.fun)) < 1e-11
+    assert abs(t_P - x.x / (A * np.sqrt(b))) < 1e-6
+    assert abs(-x.fun - 0.7246) < 1e-4

@@ -17,6 +17,7 @@ from qbattery.spec import SpecError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Simulate and analyse quantum batteries; reproduce the papers' figures.",
 )
 console = Console(stderr=True)

@@ -68,7 +68,10 @@ def parse(text: str | float | int) -> Expr:
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as err:
-        raise ExprError(f"cannot parse {text!r}: {err.msg}") from None
+        short = text if len(text) <= 60 else text[:57] + "..."
+        raise ExprError(f"cannot parse {short!r}: {err.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExprError("expression nested too deeply") from None
     names: set[str] = set()
     _check(tree.body, names, depth=0)
     return Expr(text=text, tree=tree.body, names=frozenset(names))
@@ -123,7 +126,10 @@ class Coef:
 
     def _combine(self, other: Coef, op: Callable) -> Coef:
         if self.is_constant and other.is_constant:
-            return Coef(complex(op(self.value, other.value)))
+            value = complex(op(self.value, other.value))
+            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+                raise ExprError("overflow: a value is not finite")
+            return Coef(value)
         return Coef(fn=lambda t, a=self, b=other: op(a(t), b(t)))
 
     def __add__(self, other: Coef) -> Coef:

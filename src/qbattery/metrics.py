@@ -97,7 +97,7 @@ def summarize(
     out: dict[str, float | None] = {}
 
     def refined(values, func, i):
-        if energy_at is None:
+        if energy_at is None or t[i] == 0:  # nothing to refine at t = 0 (e.g. a discharge)
             return float(t[i]), float(values[i])
         return refine_maximum(func, t, i)
 

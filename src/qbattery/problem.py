@@ -240,6 +240,8 @@ def build_problem(spec: Spec | dict) -> Problem:
         collapse=[],
     )
     problem.initial = _initial_state(problem)
+    if spec.initial.battery == "ground" and battery.kind == "spins":
+        problem.warnings += _ground_outside_symmetric(problem)
     problem.collapse, problem.local_noise = _noise(spec, env, dim, full_ops)
     return problem
 
@@ -321,6 +323,27 @@ def _ground_state(H: np.ndarray, where: str) -> np.ndarray:
         )
     psi = v[:, 0]
     return psi * np.exp(-1j * np.angle(psi[np.argmax(abs(psi))]))  # fix the global phase
+
+
+def _ground_outside_symmetric(problem: Problem) -> list[str]:
+    """Warn when the symmetric ground state is not the unique ground state of all 2^N states."""
+    from qbattery.metrics import collective_spectrum
+
+    n = problem.battery.size
+    full = collective_spectrum(problem.battery_hamiltonian_for_spin, n, 2)
+    sym = np.linalg.eigvalsh(problem.H_battery_local.toarray())[0]
+    tol = DEGENERACY_TOLERANCE * max(1.0, abs(sym))
+    if full[0] < sym - tol:
+        return [
+            f"initial.battery: the ground energy of H_B over all 2^N states ({full[0]:.6g}) lies "
+            f"outside the symmetric manifold; 'ground' uses the symmetric one ({sym:.6g})"
+        ]
+    if len(full) > 1 and full[1] - full[0] < tol:
+        return [
+            "initial.battery: the ground level of H_B is degenerate over all 2^N states (copies in "
+            "other spin-j irreps); 'ground' uses the symmetric one"
+        ]
+    return []
 
 
 def _charger_components(space: Space, choice) -> list[tuple[float, np.ndarray]]:

@@ -75,6 +75,9 @@ def atomic_write(path: Path, writer) -> None:
     tmp_path = Path(tmp)
     try:
         writer(tmp_path)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp's 0600 is not what a user expects
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -146,11 +146,12 @@ def _field_path(loc: tuple) -> str:
 
 
 def _merge(base: dict, override: dict) -> dict:
-    """Deep merge: sections of ``override`` replace entries of ``base`` key by key."""
+    """Sections of ``override`` replace ``base``'s entries key by key; an entry (a state, a mode,
+    a list of collapse operators) is replaced whole, never mixed with the preset's."""
     out = copy.deepcopy(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = {**out[key], **copy.deepcopy(value)}
         else:
             out[key] = copy.deepcopy(value)
     return out

@@ -22,10 +22,7 @@ class Preset:
     def defaults(self, data: dict) -> dict:
         system = data.get("system", {}) if isinstance(data.get("system"), dict) else {}
         kwargs = {arg: system[key] for arg, key in self.sizes.items() if key in system}
-        spec = self.build(**kwargs)
-        if isinstance(system.get("mode"), dict):  # a user cutoff replaces the default one
-            spec["system"]["mode"] = {}
-        return spec
+        return self.build(**kwargs)
 
 
 def _dicke(axis: str):
