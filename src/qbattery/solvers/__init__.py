@@ -43,4 +43,7 @@ def solve(problem):
 
 
 def _load_builtin_solvers() -> None:
-    from qbattery.solvers import closed  # noqa: F401  (registers itself)
+    from qbattery.solvers import (
+        closed,  # noqa: F401  (registers itself)
+        lindblad,  # noqa: F401
+    )
