@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -80,6 +81,36 @@ def run(
     if output is not None:
         result.save(output)
         console.print(f"wrote {output}")
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="TOML spec file")],
+    over: Annotated[list[str], typer.Option("--over", help="NAME=v1,v2,... (repeatable)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.nc")],
+    workers: Annotated[int, typer.Option("--workers", min=1, help="parallel processes")] = 1,
+) -> None:
+    """Run a spec over a grid of parameter values; rerunning resumes where it stopped."""
+    from qbattery.spec import load_spec
+    from qbattery.sweep import parse_over
+    from qbattery.sweep import sweep as run_sweep
+
+    try:
+        base = load_spec(spec)
+        grid = [parse_over(o) for o in over]
+        with progress_bar() as bar:
+
+            def track(items, total):
+                task = bar.add_task("sweeping", total=total)
+                for item in items:
+                    yield item
+                    bar.advance(task)
+
+            dataset = run_sweep(base, grid, output, workers=workers, progress=track)
+    except SpecError as err:
+        fail(f"{spec}: {err}")
+    n = len(json.loads(dataset.attrs["points"]))
+    console.print(f"wrote {output} ({n} points)")
 
 
 @app.command()

@@ -25,12 +25,13 @@ counts them from a dense SVD (small problems) and returns the state reached from
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.integrate import solve_ivp
-from scipy.sparse.linalg import expm_multiply
+from scipy.sparse.linalg import LinearOperator, expm_multiply, onenormest, splu
 
 from qbattery.operators.symmetry import excitation_number
 from qbattery.solvers import register
@@ -84,10 +85,9 @@ def find_symmetry(problem) -> tuple[str, np.ndarray, int | None]:
 
 @dataclass
 class _Block:
-    """The entries ρ_ij with label(i) − label(j) = k, as cells ρ_ab stacked one after another."""
+    """The entries ρ_ij with label(i) − label(j) = k: sector cells ρ_ab, each column-stacked."""
 
     k: int
-    offsets: dict[tuple[int, int], int]  # cell (a, b) -> start of its column-stacked entries
     rows: np.ndarray  # i of every entry
     cols: np.ndarray  # j of every entry
     mirrored: bool  # ρ_{−k} = ρ_k† is implied and not stored
@@ -95,6 +95,17 @@ class _Block:
     @property
     def size(self) -> int:
         return len(self.rows)
+
+
+def _expand(M: sp.spmatrix, index: np.ndarray):
+    """For each position p in ``index``, the stored entries of row/column index[p] of compressed M.
+
+    Returns (their minor indices, their values, p for each of them).
+    """
+    counts = np.diff(M.indptr)[index]
+    starts = M.indptr[index] - (np.cumsum(counts) - counts)
+    take = np.repeat(starts, counts) + np.arange(counts.sum())
+    return M.indices[take], M.data[take], np.repeat(np.arange(len(index)), counts)
 
 
 class _Sectors:
@@ -106,17 +117,14 @@ class _Sectors:
         return x % self.modulus if self.modulus else x
 
     def block(self, k: int) -> _Block:
-        offsets, rows, cols, start = {}, [], [], 0
+        rows, cols = [], []
         for a, ia in self.index.items():
             for b, ib in self.index.items():
-                if self.wrap(a - b) != k:
-                    continue
-                offsets[(a, b)] = start
-                rows.append(np.tile(ia, len(ib)))  # column stacking: i runs fastest
-                cols.append(np.repeat(ib, len(ia)))
-                start += len(ia) * len(ib)
+                if self.wrap(a - b) == k:
+                    rows.append(np.tile(ia, len(ib)))  # column stacking: i runs fastest
+                    cols.append(np.repeat(ib, len(ia)))
         mirrored = self.modulus is None and k > 0 and len(self.index) > 1
-        return _Block(k, offsets, np.concatenate(rows), np.concatenate(cols), mirrored)
+        return _Block(k, np.concatenate(rows), np.concatenate(cols), mirrored)
 
     def present(self, initial) -> list[int]:
         """The k whose block ρ(0) fills (k ≥ 0 only for the excitation number)."""
@@ -127,29 +135,34 @@ class _Sectors:
         return sorted(k for k in ks if self.modulus is not None or k >= 0)
 
     def superoperator(self, block: _Block, terms) -> sp.csr_matrix:
-        """Σ over terms ρ ↦ AρB (A or B None: identity) restricted to the block, sparse."""
-        n = block.size
+        """Σ over terms ρ ↦ AρB (A or B None: identity) restricted to the block, sparse.
+
+        Built entry by entry without loops: (AρB)_ij gets A_ii'·ρ_i'j'·B_j'j from every stored
+        A_ii' in column i' and B_j'j in row j'. The symmetry guarantees that (i, j) is in the block.
+        """
+        n, dim = block.size, len(self.labels)
+        keys = block.rows * dim + block.cols
+        order = np.argsort(keys)
+        sorted_keys = keys[order]
         rows, cols, vals = [], [], []
         for A, B in terms:
-            sA, sB = _shift(A, self.labels, self.modulus), _shift(B, self.labels, self.modulus)
-            for (a, b), off in block.offsets.items():
-                target = (self.wrap(a + sA), self.wrap(b - sB))
-                if target not in block.offsets:
-                    continue
-                ia, ib = self.index[a], self.index[b]
-                ta, tb = self.index[target[0]], self.index[target[1]]
-                left = sp.identity(len(ia), format="csr") if A is None else A[ta][:, ia]
-                right = sp.identity(len(ib), format="csr") if B is None else B[ib][:, tb]
-                if left.nnz == 0 or right.nnz == 0:
-                    continue
-                m = sp.kron(right.T, left, format="coo")
-                rows.append(m.row + block.offsets[target])
-                cols.append(m.col + off)
-                vals.append(m.data)
-        if not vals:
-            return sp.csr_matrix((n, n), dtype=complex)
-        data = np.concatenate(vals).astype(complex)
-        return sp.csr_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
+            src, i, j, v = np.arange(n), block.rows, block.cols, np.ones(n, dtype=complex)
+            if A is not None:
+                i, a, p = _expand(sp.csc_matrix(A), i)
+                src, j, v = src[p], j[p], v[p] * a
+            if B is not None:
+                j, b, p = _expand(sp.csr_matrix(B), j)
+                src, i, v = src[p], i[p], v[p] * b
+            key = i * dim + j
+            loc = np.minimum(np.searchsorted(sorted_keys, key), max(n - 1, 0))
+            if not np.array_equal(sorted_keys[loc], key):
+                raise RuntimeError("a Liouvillian term leaves its symmetry block")
+            rows.append(order[loc])
+            cols.append(src)
+            vals.append(v)
+        data = np.concatenate(vals) if vals else np.zeros(0, dtype=complex)
+        ij = (np.concatenate(rows), np.concatenate(cols)) if vals else ([], [])
+        return sp.csr_matrix((data, ij), shape=(n, n))
 
     def initial_vector(self, block: _Block, initial) -> np.ndarray:
         y = np.zeros(block.size, dtype=complex)
@@ -376,6 +389,119 @@ class LindbladEvolution:
                 "tighten rtol/atol or check that every rate is non-negative"
             )
         self.info["warnings"] = warnings
+
+
+# --------------------------------------------------------------------------- steady state
+
+
+@dataclass
+class SteadyState:
+    """A stationary state of the Lindblad generator and how it was found.
+
+    ``unique`` is False when the generator has more than one stationary state (``dimension`` is
+    then the number of independent stationary operators, or None when not counted); ``rho`` is
+    then the state reached from ρ(0) (the long-time average of ρ(t)) in the k = 0 block.
+    """
+
+    rho: sp.csr_matrix  # full-space density matrix
+    unique: bool
+    dimension: int | None
+    residual: float  # max |L ρ| entry
+    method: str  # "lu" | "svd" | "resolvent"
+    symmetry: str
+    dims: tuple[int, int]
+    warnings: list[str] = field(default_factory=list)
+
+    def expect(self, op: sp.spmatrix) -> float:
+        return float((sp.csr_matrix(op).multiply(self.rho.T)).sum().real)
+
+    def battery_state(self) -> np.ndarray:
+        dB, dC = self.dims
+        return np.einsum("icjc->ij", self.rho.toarray().reshape(dB, dC, dB, dC))
+
+
+def _factor(A: sp.spmatrix):
+    """Sparse LU of A, or None when A is singular (exactly, or by its condition estimate)."""
+    A = sp.csc_matrix(A)
+    try:
+        lu = splu(A)
+    except RuntimeError:  # "Factor is exactly singular"
+        return None
+    n = A.shape[0]
+    inverse = LinearOperator(
+        (n, n), matvec=lu.solve, rmatvec=lambda x: lu.solve(x, trans="H"), dtype=complex
+    )
+    condition = onenormest(A) * onenormest(inverse) if n > 1 else 1.0
+    return lu if np.isfinite(condition) and condition < SINGULAR_CONDITION else None
+
+
+def _kernel(L: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Right and left null spaces (columns) of a small L from its dense SVD."""
+    U, s, Vh = la.svd(L.toarray())
+    null = s <= NULL_TOLERANCE * max(s[0], 1e-300)
+    return Vh[null].conj().T, U[:, null]
+
+
+def steady_state(problem, t: float | None = None) -> SteadyState:
+    """Solve L ρ = 0 with Tr ρ = 1 (L at time ``t`` for a time-dependent generator).
+
+    Robust on singular Liouvillians: the k = 0 block with one diagonal row replaced by the trace is
+    factorized; if it is singular there are several steady states, counted with a dense SVD when
+    the block is small (≤ DENSE_STEADY), and the one reached from ρ(0) is returned (the projection
+    of ρ(0) on the kernel along the range of L; for large blocks approximated by ε(ε − L)^{-1}ρ(0)).
+    Blocks k ≠ 0 are checked for stationary coherences between excitation-number sectors.
+    """
+    _check_supported(problem)
+    if t is None and problem.is_time_dependent:
+        raise ValueError("the generator depends on t; pass the time t for the steady state")
+    symmetry, labels, modulus = find_symmetry(problem)
+    sectors = _Sectors(labels, modulus)
+    ((_, terms),) = _generator_terms(problem, t if t is not None else 0.0)
+    block = sectors.block(0)
+    L = sectors.superoperator(block, terms)
+    n = block.size
+    trace = (block.rows == block.cols).astype(complex)
+    r = int(np.flatnonzero(trace)[0])
+    A = sp.lil_matrix(L)
+    A[r, :] = trace
+    lu = _factor(A)
+    warnings: list[str] = []
+    if lu is not None:
+        rho, dimension, method = lu.solve(np.eye(1, n, r).ravel().astype(complex)), 1, "lu"
+    elif n <= DENSE_STEADY:
+        R, Y = _kernel(L)
+        y0 = sectors.initial_vector(block, problem.initial)
+        rho = R @ np.linalg.solve(Y.conj().T @ R, Y.conj().T @ y0)
+        dimension, method = R.shape[1], "svd"
+    else:
+        eps = RESOLVENT_SHIFT * onenormest(L)
+        y0 = sectors.initial_vector(block, problem.initial)
+        rho = eps * splu(sp.csc_matrix(eps * sp.identity(n) - L)).solve(y0)
+        dimension, method = None, "resolvent"
+    rho = rho / (trace @ rho)
+    residual = float(np.max(np.abs(L @ rho))) if n else 0.0
+    # stationary coherences between sectors (blocks k ≠ 0; k < 0 mirror k > 0)
+    ks = {sectors.wrap(a - b) for a in sectors.index for b in sectors.index} - {0}
+    for k in sorted(x for x in ks if modulus is not None or x > 0):
+        other = sectors.block(k)
+        Lk = sectors.superoperator(other, terms)
+        if _factor(Lk) is None:
+            count = _kernel(Lk)[0].shape[1] if other.size <= DENSE_STEADY else None
+            copies = 2 if other.mirrored else 1
+            dimension = None if count is None or dimension is None else dimension + copies * count
+            warnings.append(f"stationary coherences between sectors differing by k = {k}")
+            if dimension == 1:  # the SVD found nothing after all
+                warnings.pop()
+    unique = dimension == 1
+    if not unique:
+        found = "several" if dimension is None else str(dimension)
+        warnings.insert(
+            0,
+            f"the steady state is not unique ({found} independent stationary "
+            "operators); the state reached from the initial state is returned",
+        )
+    full = sp.csr_matrix((rho, (block.rows, block.cols)), shape=(problem.dim, problem.dim))
+    return SteadyState(full, unique, dimension, residual, method, symmetry, problem.dims, warnings)
 
 
 @register("lindblad")
