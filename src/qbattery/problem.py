@@ -159,6 +159,21 @@ def _constant(value, env: dict, where: str) -> complex:
     return out
 
 
+def _symbols_used(spec: Spec) -> set[str]:
+    """Every name any expression of the spec uses (only those operators are built)."""
+    h, noise = spec.hamiltonian, spec.noise
+    texts = [h.battery, h.charger, h.coupling, h.dynamics]
+    texts += [c.operator for c in noise.collapse] + [c.rate for c in noise.collapse]
+    names: set[str] = {"a", "Sm"}  # mode_loss and collective_decay refer to these
+    for text in texts:
+        if text is not None:
+            try:
+                names |= expr.parse(text).names
+            except expr.ExprError:
+                pass  # reported with its field when the expression is evaluated
+    return names
+
+
 def _embed(space_ops: dict, dim_other: int, battery_side: bool) -> dict:
     eye = sp.identity(dim_other, dtype=complex, format="csr")
     return {
@@ -202,7 +217,9 @@ def build_problem(spec: Spec | dict) -> Problem:
         charger = Space("none", 1, {})
 
     dB, dC = battery.dim, charger.dim
-    full_ops = _embed(battery.operators, dC, True) | _embed(charger.operators, dB, False)
+    used = _symbols_used(spec)
+    full_ops = _embed({k: v for k, v in battery.operators.items() if k in used}, dC, True)
+    full_ops |= _embed({k: v for k, v in charger.operators.items() if k in used}, dB, False)
     env = dict(params) | full_ops
     dim = dB * dC
     bsyms, csyms = set(battery.operators), set(charger.operators)

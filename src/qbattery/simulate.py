@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from qbattery import __version__, metrics
+from qbattery._threads import blas_for
 from qbattery.operators.symmetry import conserved_charges
 from qbattery.problem import Problem, build_problem
 from qbattery.result import Result
@@ -22,8 +23,10 @@ def simulate(spec: Spec | dict | str | Path) -> Result:
         spec = load_spec(spec)
     spec = validate_spec(spec)
     problem = build_problem(spec)
-    evolution = solve(problem)
-    return evaluate(problem, evolution)
+    with blas_for(problem.dim):
+        evolution = solve(problem)
+    with blas_for(getattr(evolution, "largest_block", problem.dim)):
+        return evaluate(problem, evolution)
 
 
 def battery_levels(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import expm_multiply
 
+from qbattery._threads import blas_for
 from qbattery.operators.symmetry import sector_labels
 from qbattery.solvers import register
 from qbattery.spec import SpecError
@@ -53,6 +54,7 @@ class ClosedEvolution:
         self.times = problem.times
         self.dims = problem.dims
         self.blocks: list[_Block] = []
+        self._projection_cache: dict = {}
         self.info: dict = {"solver": "closed"}
         if problem.is_time_dependent:
             self._integrate(rtol, atol)
@@ -72,7 +74,8 @@ class ClosedEvolution:
                 Hs = H[index][:, index]
                 if len(index) <= DENSE_LIMIT:
                     if label not in eig_cache:
-                        eig_cache[label] = np.linalg.eigh(Hs.toarray())
+                        with blas_for(len(index)):
+                            eig_cache[label] = np.linalg.eigh(Hs.toarray())
                     block.energies, block.vectors = eig_cache[label]
                     block.coeffs = block.vectors.conj().T @ psi[index]
                 else:
@@ -88,7 +91,7 @@ class ClosedEvolution:
                 self.blocks.append(block)
         self.info.update(method="eigen" if max(sizes) <= DENSE_LIMIT else "krylov")
         self.info["sectors"] = len(np.unique(self.labels))
-        self.info["largest_sector_used"] = int(max(sizes))
+        self.info["largest_sector_used"] = self.largest_block = int(max(sizes))
 
     def _integrate(self, rtol: float, atol: float) -> None:
         p = self.problem
@@ -112,6 +115,7 @@ class ClosedEvolution:
                 raise RuntimeError(f"time integration failed: {sol.message}")
             self.blocks.append(_Block(w, comp, index, states=sol.y.T))
         self.info.update(method="ode", rtol=rtol, atol=atol)
+        self.largest_block = p.dim
 
     # ----------------------------------------------------------------- evaluation
     @property
@@ -128,8 +132,9 @@ class ClosedEvolution:
         op = sp.csr_matrix(op)
         grid = t is None
         t = self.times if grid else np.atleast_1d(np.asarray(t, dtype=float))
-        if self.can_evaluate_anywhere and self._is_block_diagonal(op):
-            return self._expect_in_eigenbasis(op, t)
+        projected = self._projected(op) if self.can_evaluate_anywhere else None
+        if projected is not None:
+            return self._expect_in_eigenbasis(projected, t)
         out = np.zeros(len(t))
         for start in range(0, len(t), TIME_CHUNK):
             rows = slice(start, start + TIME_CHUNK)
@@ -138,20 +143,29 @@ class ClosedEvolution:
                 out[rows] += w * np.einsum("ti,ti->t", psi.conj(), (op @ psi.T).T).real
         return out
 
-    def _is_block_diagonal(self, op: sp.csr_matrix) -> bool:
-        coo = op.tocoo()
-        return bool(np.all(self.labels[coo.row] == self.labels[coo.col]))
-
-    def _expect_in_eigenbasis(self, op: sp.csr_matrix, t: np.ndarray) -> np.ndarray:
+    def _expect_in_eigenbasis(self, projected: list[np.ndarray], t: np.ndarray) -> np.ndarray:
         """Σ_blocks w·Re φ(t)†O'φ(t) with O' = V†OV and φ = c·e^{-iEt}: no full-space vectors."""
         out = np.zeros(len(t))
-        for b in self.blocks:
-            o = b.vectors.conj().T @ (op[b.index][:, b.index] @ b.vectors)
+        for b, o in zip(self.blocks, projected, strict=True):
             for start in range(0, len(t), TIME_CHUNK):
                 rows = slice(start, start + TIME_CHUNK)
                 phi = np.exp(-1j * np.outer(t[rows], b.energies)) * b.coeffs
                 out[rows] += b.weight * np.einsum("ti,ti->t", phi.conj(), phi @ o.T).real
         return out
+
+    def _projected(self, op: sp.csr_matrix) -> list[np.ndarray] | None:
+        """V†O_sV per block, or None when O couples sectors; cached by content (refining a
+        maximum asks for the same operator many times)."""
+        key = (op.shape, op.nnz, hash(op.data.tobytes()), hash(op.indices.tobytes()))
+        if key not in self._projection_cache:
+            coo = op.tocoo()
+            if np.all(self.labels[coo.row] == self.labels[coo.col]):
+                self._projection_cache[key] = [
+                    b.vectors.conj().T @ (op[b.index][:, b.index] @ b.vectors) for b in self.blocks
+                ]
+            else:
+                self._projection_cache[key] = None
+        return self._projection_cache[key]
 
     def _states_chunk(
         self, t: np.ndarray, rows: slice | None

@@ -32,12 +32,14 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import LinearOperator, expm_multiply, onenormest, splu
+from threadpoolctl import threadpool_limits
 
 from qbattery.operators.symmetry import excitation_number
 from qbattery.solvers import register
 from qbattery.spec import SpecError
 
 TIME_CHUNK = 512
+DENSE_EXPM = 500  # largest block exponentiated densely (e^{LΔt} once, then steps)
 ODE_METHOD = "DOP853"
 TRUNCATION_WARN = 1e-6  # population of the top Fock level
 TRACE_WARN = 1e-6
@@ -116,23 +118,40 @@ class _Sectors:
     def wrap(self, x: int) -> int:
         return x % self.modulus if self.modulus else x
 
-    def block(self, k: int) -> _Block:
+    def block(self, k: int, cells: set[tuple[int, int]] | None = None) -> _Block:
+        """Block k, or only its given cells (a, b) (rows in sector a, columns in sector b)."""
         rows, cols = [], []
         for a, ia in self.index.items():
             for b, ib in self.index.items():
-                if self.wrap(a - b) == k:
+                if self.wrap(a - b) == k and (cells is None or (a, b) in cells):
                     rows.append(np.tile(ia, len(ib)))  # column stacking: i runs fastest
                     cols.append(np.repeat(ib, len(ia)))
-        mirrored = self.modulus is None and k > 0 and len(self.index) > 1
+        mirrored = self.modulus is None and k > 0
         return _Block(k, np.concatenate(rows), np.concatenate(cols), mirrored)
 
-    def present(self, initial) -> list[int]:
-        """The k whose block ρ(0) fills (k ≥ 0 only for the excitation number)."""
-        ks: set[int] = set()
+    def reachable(self, initial, shifts: set[int]) -> dict[int, set[tuple[int, int]]]:
+        """Cells that ρ(0) fills or that jumps (shifting both labels by s) feed, grouped by k.
+
+        Only k ≥ 0 for the excitation number (ρ_{−k} = ρ_k†). The rest stay zero for all times.
+        """
+        cells: set[tuple[int, int]] = set()
         for _, psi in initial:
-            support = np.unique(self.labels[np.abs(psi) > 0])
-            ks |= {self.wrap(int(a - b)) for a in support for b in support}
-        return sorted(k for k in ks if self.modulus is not None or k >= 0)
+            support = [int(a) for a in np.unique(self.labels[np.abs(psi) > 0])]
+            cells |= {(a, b) for a in support for b in support}
+        todo = list(cells)
+        while todo:
+            a, b = todo.pop()
+            for s in shifts:
+                new = (self.wrap(a + s), self.wrap(b + s))
+                if new[0] in self.index and new[1] in self.index and new not in cells:
+                    cells.add(new)
+                    todo.append(new)
+        out: dict[int, set[tuple[int, int]]] = {}
+        for a, b in cells:
+            k = self.wrap(a - b)
+            if self.modulus is not None or k >= 0:
+                out.setdefault(k, set()).add((a, b))
+        return dict(sorted(out.items()))
 
     def superoperator(self, block: _Block, terms) -> sp.csr_matrix:
         """Σ over terms ρ ↦ AρB (A or B None: identity) restricted to the block, sparse.
@@ -248,8 +267,9 @@ class LindbladEvolution:
         self.blocks: list[_Block] = []
         self.generators: list[sp.csr_matrix] = []  # the constant part of each block's generator
         self.states: list[np.ndarray] = []  # (T, block size) for each block
-        for k in self.sectors.present(problem.initial):
-            block = self.sectors.block(k)
+        shifts = {_shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
+        for k, cells in self.sectors.reachable(problem.initial, shifts).items():
+            block = self.sectors.block(k, cells)
             parts = [(c, self.sectors.superoperator(block, terms)) for c, terms in groups]
             y0 = self.sectors.initial_vector(block, problem.initial)
             if self.method == "expm":
@@ -273,8 +293,17 @@ class LindbladEvolution:
 
     # ----------------------------------------------------------------- propagation
     def _exponentiate(self, L: sp.csr_matrix, y0: np.ndarray) -> np.ndarray:
+        """ρ_k on the uniform grid: dense e^{LΔt} stepped for small blocks, else expm_multiply."""
         t = self.times
-        return expm_multiply(L, y0, start=t[0], stop=t[-1], num=len(t), endpoint=True)
+        if L.shape[0] > DENSE_EXPM:
+            return expm_multiply(L, y0, start=t[0], stop=t[-1], num=len(t), endpoint=True)
+        with threadpool_limits(1):  # threaded BLAS loses on small blocks (ARCHITECTURE.md)
+            step = la.expm(L.toarray() * (t[1] - t[0])) if len(t) > 1 else None
+            out = np.empty((len(t), len(y0)), dtype=complex)
+            out[0] = y0
+            for n in range(1, len(t)):
+                out[n] = step @ out[n - 1]
+        return out
 
     def _integrate(self, parts, y0: np.ndarray, rtol: float, atol: float) -> np.ndarray:
         L0 = parts[0][1]
