@@ -1,0 +1,114 @@
+"""Figures of merit on plain arrays: power, peaks, passive states and spectra."""
+
+from itertools import product
+from math import comb
+
+import numpy as np
+import pytest
+
+from qbattery import metrics
+from qbattery.operators.spin import irrep_multiplicity, spin_operators
+
+
+def test_average_power_is_zero_at_t0():
+    t = np.linspace(0, 1, 5)
+    np.testing.assert_allclose(metrics.average_power(t, t**2), [0, 0.25, 0.5, 0.75, 1.0])
+
+
+def test_first_peak_ignores_noise_and_plateaus():
+    t = np.linspace(0, 10, 1001)
+    e = np.sin(t) ** 2
+    assert t[metrics.first_peak_index(e)] == pytest.approx(np.pi / 2, abs=0.01)
+    assert metrics.first_peak_index(t) is None  # only rises
+    wiggle = t + 1e-14 * np.sin(50 * t)
+    assert metrics.first_peak_index(wiggle) is None
+    flat_top = np.minimum(t, 3.0) - np.maximum(t - 6, 0)
+    assert t[metrics.first_peak_index(flat_top)] == pytest.approx(3.0)
+
+
+def test_summary_without_refinement_uses_the_grid():
+    t = np.linspace(0, 4, 401)
+    s = metrics.summarize(t, np.sin(t) ** 2)
+    assert s["E_max"] == pytest.approx(1, abs=1e-4)
+    assert s["tau_first_peak"] == pytest.approx(np.pi / 2, abs=0.01)
+    # P = sin²t/t is maximal at tan t = 2t: t* = 1.16556, P* = 0.72461
+    assert s["t_P_max"] == pytest.approx(1.16556, abs=0.01)
+    assert s["P_max"] == pytest.approx(0.72461, abs=1e-4)
+
+
+def test_refinement_finds_the_exact_maximum_between_grid_points():
+    t = np.linspace(0, 4, 9)
+    s = metrics.summarize(t, np.sin(t) ** 2, energy_at=lambda x: np.sin(x) ** 2)
+    assert s["t_P_max"] == pytest.approx(1.1655611852, abs=1e-7)
+    assert s["P_max"] == pytest.approx(0.7246113538, abs=1e-10)
+
+
+def test_discharge_has_no_positive_power():
+    t = np.linspace(0, 2, 21)
+    s = metrics.summarize(t, -t, energy_at=lambda x: -x)
+    assert s["P_max"] == 0.0 and s["t_P_max"] == 0.0 and s["tau_first_peak"] is None
+
+
+def test_passive_energy_pairs_largest_population_with_lowest_level():
+    assert metrics.passive_energy([0.1, 0.7, 0.2], [5.0, 0.0, 1.0]) == pytest.approx(0.2 + 0.5)
+    # more levels than populations: the extra levels are empty
+    assert metrics.passive_energy([1.0], [3.0, -1.0, 2.0]) == pytest.approx(-1.0)
+
+
+def test_ergotropy_of_pure_and_thermal_states():
+    H = np.diag([0.0, 1.0, 3.0])
+    psi = np.array([0, 0, 1.0])
+    assert metrics.ergotropy(np.outer(psi, psi), H) == pytest.approx(3.0)
+    gibbs = np.diag(np.exp(-np.diag(H)))
+    assert metrics.ergotropy(gibbs / gibbs.trace(), H) == pytest.approx(0.0, abs=1e-14)
+    rho = np.diag([0.2, 0.5, 0.3])
+    sigma = metrics.passive_state(rho, H)
+    np.testing.assert_allclose(np.diag(sigma), [0.5, 0.3, 0.2])
+
+
+def pauli_sum_spectrum(n, h_of_ops):
+    """Brute force: build collective operators from single-site Paulis and diagonalize."""
+    sx = np.array([[0, 1], [1, 0]]) / 2
+    sy = np.array([[0, -1j], [1j, 0]]) / 2
+    sz = np.diag([0.5, -0.5])
+
+    def site(op, i):
+        out = np.eye(1)
+        for k in range(n):
+            out = np.kron(out, op if k == i else np.eye(2))
+        return out
+
+    S = {k: sum(site(o, i) for i in range(n)) for k, o in zip("xyz", (sx, sy, sz), strict=True)}
+    return np.sort(np.linalg.eigvalsh(h_of_ops(S)))
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_collective_spectrum_matches_the_2N_space(n):
+    def h(S):
+        return S["z"] - 0.7 / n * S["x"] @ S["x"] + 0.3 * S["y"] @ S["y"]
+
+    def h_for_spin(j):
+        ops = spin_operators(j)
+        x, y, z = (ops[k].toarray() for k in "xyz")
+        return z - 0.7 / n * x @ x + 0.3 * y @ y
+
+    full = pauli_sum_spectrum(n, h)
+    np.testing.assert_allclose(metrics.collective_spectrum(h_for_spin, n, 2**n), full, atol=1e-12)
+    np.testing.assert_allclose(
+        metrics.collective_spectrum(h_for_spin, n, n + 1), full[: n + 1], atol=1e-12
+    )
+
+
+def test_irrep_multiplicities_count_all_states():
+    for n in range(1, 12):
+        total = sum(
+            irrep_multiplicity(n, j) * (2 * j + 1) for j in np.arange(n % 2 / 2, n / 2 + 0.1)
+        )
+        assert total == 2**n
+
+
+def test_two_level_spectrum_has_binomial_multiplicities():
+    levels = metrics.two_level_spectrum(2.0, 4, 16)
+    expected = sorted(2.0 * (sum(c) - 2) for c in product([0, 1], repeat=4))
+    np.testing.assert_allclose(levels, expected)
+    assert list(levels).count(-2.0) == comb(4, 1)
