@@ -8,14 +8,20 @@ large blocks on an idle machine, so small-block work runs single-threaded.
 from __future__ import annotations
 
 import contextlib
+from functools import cache
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 SMALL_BLOCK = 2000
+
+
+@cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()  # inspecting the loaded libraries costs ~10 ms: do it once
 
 
 def blas_for(size: int):
     """Context manager: one BLAS thread when the largest dense block is smaller than SMALL_BLOCK."""
     if size < SMALL_BLOCK:
-        return threadpool_limits(limits=1, user_api="blas")
+        return _controller().limit(limits=1, user_api="blas")
     return contextlib.nullcontext()

@@ -14,13 +14,13 @@ the package's own results. Definitions (see docs/conventions.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from math import comb
 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from qbattery.operators.spin import irrep_multiplicity, spins_in
+from qbattery.operators.spin import irrep_multiplicity
 
 # --------------------------------------------------------------------------- energy and power
 
@@ -163,18 +163,18 @@ def passive_state(rho: np.ndarray, hamiltonian: np.ndarray) -> np.ndarray:
 
 
 def collective_spectrum(
-    hamiltonian_for_spin: Callable[[float], np.ndarray], n_spins: int, count: int
+    spectra: Iterable[tuple[float, np.ndarray]], n_spins: int, count: int
 ) -> np.ndarray:
     """Lowest ``count`` levels (with multiplicity) of a collective H on N spin-1/2.
 
-    H acts as ``hamiltonian_for_spin(j)`` on each of the d_j copies of every spin-j irrep, so its
-    2^N spectrum is the union over j of those spectra, each level repeated d_j times.
+    ``spectra`` gives, for each total spin j, the eigenvalues of H on one spin-j irrep. H acts the
+    same way on each of the d_j copies of that irrep, so its 2^N spectrum is the union over j of
+    those spectra, each level repeated d_j times.
     """
     pairs = []
-    for j in spins_in(n_spins):
+    for j, levels in spectra:
         mult = irrep_multiplicity(n_spins, j)
-        for e in np.linalg.eigvalsh(hamiltonian_for_spin(j)):
-            pairs.append((e, min(mult, count)))
+        pairs.extend((e, min(mult, count)) for e in levels)
     pairs.sort()
     out: list[float] = []
     for e, m in pairs:

@@ -7,6 +7,7 @@ into figures of merit. The full space is battery ⊗ charger.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -106,18 +107,26 @@ class Problem:
             H = H + c(t) * op
         return H
 
-    def battery_hamiltonian_for_spin(self, j: float) -> np.ndarray:
-        """H_B evaluated with spin-j collective operators (N stays the number of atoms).
+    @cached_property
+    def battery_spin_spectra(self) -> list[tuple[float, np.ndarray]]:
+        """Eigenvalues of H_B on one copy of each spin-j irrep, j = N/2, N/2 − 1, ...
 
-        The battery Hamiltonian is a function of collective operators only, so on N spin-1/2 it acts
-        as this matrix on every copy of the spin-j irrep; its full 2^N spectrum is the union over j
-        of these spectra, each level repeated d_j times.
+        H_B is a function of collective operators, so on N spin-1/2 it acts as the same matrix on
+        every copy of the spin-j irrep; its full 2^N spectrum is the union of these spectra, each
+        level repeated d_j times. One evaluation over the direct sum ⊕_j of spin-j operators.
         """
-        ops = spin.spin_operators(j)
-        env = dict(self._scalar_env)
-        env.update({sym: ops[k] for sym, k in BATTERY_SPIN_SYMBOLS.items()})
-        value = expr.evaluate(self.spec.hamiltonian.battery, env)
-        return value.matrix(round(2 * j) + 1).toarray()
+        js = spin.spins_in(self.battery.size)
+        per_j = [spin.spin_operators(j) for j in js]
+        env = dict(self.params)
+        for sym, k in BATTERY_SPIN_SYMBOLS.items():
+            env[sym] = sp.block_diag([ops[k] for ops in per_j], format="csr")
+        dims = [round(2 * j) + 1 for j in js]
+        H = expr.evaluate(self.spec.hamiltonian.battery, env).matrix(sum(dims)).toarray()
+        bounds = np.cumsum([0, *dims])
+        return [
+            (j, np.linalg.eigvalsh(H[a:b, a:b]))
+            for j, a, b in zip(js, bounds, bounds[1:], strict=False)
+        ]
 
     @cached_property
     def _scalar_env(self) -> dict:
@@ -159,27 +168,46 @@ def _constant(value, env: dict, where: str) -> complex:
     return out
 
 
-def _symbols_used(spec: Spec) -> set[str]:
-    """Every name any expression of the spec uses (only those operators are built)."""
-    h, noise = spec.hamiltonian, spec.noise
-    texts = [h.battery, h.charger, h.coupling, h.dynamics]
-    texts += [c.operator for c in noise.collapse] + [c.rate for c in noise.collapse]
-    names: set[str] = {"a", "Sm"}  # mode_loss and collective_decay refer to these
-    for text in texts:
-        if text is not None:
-            try:
-                names |= expr.parse(text).names
-            except expr.ExprError:
-                pass  # reported with its field when the expression is evaluated
-    return names
+class _EmbeddedOperators(Mapping):
+    """Battery and charger operators in the full space, each built on first use (a spec uses a
+    few of them; building all costs more than the rest of a small run)."""
+
+    def __init__(self, battery: Space, charger: Space):
+        self._local = {k: (v, True) for k, v in battery.operators.items()}
+        self._local |= {k: (v, False) for k, v in charger.operators.items()}
+        self._dims = (battery.dim, charger.dim)
+        self._built: dict[str, sp.csr_matrix] = {}
+
+    def __getitem__(self, name: str) -> sp.csr_matrix:
+        if name not in self._built:
+            op, on_battery = self._local[name]
+            eye = sp.identity(self._dims[1] if on_battery else self._dims[0], format="csr")
+            pair = (op, eye) if on_battery else (eye, op)
+            self._built[name] = sp.kron(*pair, format="csr")
+        return self._built[name]
+
+    def __iter__(self):
+        return iter(self._local)
+
+    def __len__(self) -> int:
+        return len(self._local)
 
 
-def _embed(space_ops: dict, dim_other: int, battery_side: bool) -> dict:
-    eye = sp.identity(dim_other, dtype=complex, format="csr")
-    return {
-        k: (sp.kron(v, eye, format="csr") if battery_side else sp.kron(eye, v, format="csr"))
-        for k, v in space_ops.items()
-    }
+class _Env(Mapping):
+    """Parameters, then operators: the names an expression may use."""
+
+    def __init__(self, params: dict, operators: Mapping):
+        self._params, self._ops = params, operators
+
+    def __getitem__(self, name: str):
+        return self._params[name] if name in self._params else self._ops[name]
+
+    def __iter__(self):
+        yield from self._params
+        yield from self._ops
+
+    def __len__(self) -> int:
+        return len(self._params) + len(self._ops)
 
 
 def _operator(text, env: dict, dim: int, where: str, allowed: set[str] | None = None):
@@ -217,10 +245,8 @@ def build_problem(spec: Spec | dict) -> Problem:
         charger = Space("none", 1, {})
 
     dB, dC = battery.dim, charger.dim
-    used = _symbols_used(spec)
-    full_ops = _embed({k: v for k, v in battery.operators.items() if k in used}, dC, True)
-    full_ops |= _embed({k: v for k, v in charger.operators.items() if k in used}, dB, False)
-    env = dict(params) | full_ops
+    full_ops = _EmbeddedOperators(battery, charger)
+    env = _Env(params, full_ops)
     dim = dB * dC
     bsyms, csyms = set(battery.operators), set(charger.operators)
 
@@ -347,7 +373,7 @@ def _ground_outside_symmetric(problem: Problem) -> list[str]:
     from qbattery.metrics import collective_spectrum
 
     n = problem.battery.size
-    full = collective_spectrum(problem.battery_hamiltonian_for_spin, n, 2)
+    full = collective_spectrum(problem.battery_spin_spectra, n, 2)
     sym = np.linalg.eigvalsh(problem.H_battery_local.toarray())[0]
     tol = DEGENERACY_TOLERANCE * max(1.0, abs(sym))
     if full[0] < sym - tol:

@@ -39,7 +39,7 @@ def battery_levels(problem: Problem) -> tuple[np.ndarray, np.ndarray | None]:
     if problem.battery.kind != "spins":
         return local, None
     full = metrics.collective_spectrum(
-        problem.battery_hamiltonian_for_spin, problem.battery.size, problem.battery.dim
+        problem.battery_spin_spectra, problem.battery.size, problem.battery.dim
     )
     return full, local
 

@@ -34,16 +34,24 @@ def choose_solver(problem) -> str:
     return "lindblad"
 
 
-def solve(problem):
-    name = choose_solver(problem)
-    _load_builtin_solvers()
+# where the built-in solvers live; a module registers its solver when imported
+BUILTIN = {
+    "closed": "qbattery.solvers.closed",
+    "lindblad": "qbattery.solvers.lindblad",
+    "meanfield": "qbattery.solvers.meanfield",
+}
+
+
+def get_solver(name: str) -> Callable:
+    """The registered solver ``name``, importing only its own module."""
+    if name not in SOLVERS and name in BUILTIN:
+        import importlib
+
+        importlib.import_module(BUILTIN[name])
     if name not in SOLVERS:
         raise SpecError("run.solver", f"solver {name!r} is not available in this version")
-    return SOLVERS[name](problem)
+    return SOLVERS[name]
 
 
-def _load_builtin_solvers() -> None:
-    from qbattery.solvers import (
-        closed,  # noqa: F401  (registers itself)
-        lindblad,  # noqa: F401
-    )
+def solve(problem):
+    return get_solver(choose_solver(problem))(problem)

@@ -26,6 +26,14 @@ DENSE_LIMIT = 4000  # largest block diagonalized densely
 TIME_CHUNK = 512
 
 
+def _eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigen-decomposition, in real arithmetic when H is real (3-4x faster than complex)."""
+    with blas_for(len(H)):
+        if not np.any(H.imag):
+            return np.linalg.eigh(H.real)
+        return np.linalg.eigh(H)
+
+
 @dataclass
 class _Block:
     """One sector's share of one pure component of ρ(0)."""
@@ -74,8 +82,7 @@ class ClosedEvolution:
                 Hs = H[index][:, index]
                 if len(index) <= DENSE_LIMIT:
                     if label not in eig_cache:
-                        with blas_for(len(index)):
-                            eig_cache[label] = np.linalg.eigh(Hs.toarray())
+                        eig_cache[label] = _eigh(Hs.toarray())
                     block.energies, block.vectors = eig_cache[label]
                     block.coeffs = block.vectors.conj().T @ psi[index]
                 else:
