@@ -196,3 +196,22 @@ def two_level_spectrum(omega: float, n_spins: int, count: int) -> np.ndarray:
 
 def purity(rho: np.ndarray) -> float:
     return float(np.real(np.einsum("ij,ji->", rho, rho)))
+
+
+# Zhang et al. 2024, Sec. V: ergotropy, recharging work and efficiency of a thermal state
+from qbattery.thermal import ThermalRecharging, thermal_recharging  # noqa: E402
+
+__all__ = [
+    "ThermalRecharging",
+    "average_power",
+    "collective_spectrum",
+    "ergotropy",
+    "first_peak_index",
+    "passive_energy",
+    "passive_state",
+    "purity",
+    "refine_maximum",
+    "summarize",
+    "thermal_recharging",
+    "two_level_spectrum",
+]

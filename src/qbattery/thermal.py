@@ -28,7 +28,7 @@ equally good extraction unitaries it is the one whose recharging costs the least
 the largest Q_R (closest to 0), the smallest W_R and the largest η; ``"costliest"`` is the other
 end. The returned object carries the range of every quantity over all tie orderings.
 When ω is itself passive (W = 0), the cheapest rule gives σ = ω, W_R = Q_R = 0 and η = 0/0,
-reported as NaN.
+reported as NaN; the η range covers the orderings where η is defined (η = 0 where W = 0 < W_R).
 """
 
 from __future__ import annotations
@@ -74,6 +74,12 @@ def _thermal_populations(levels: np.ndarray, beta: float) -> np.ndarray:
     x = -beta * (levels - levels.min())
     p = np.exp(x - x.max())
     return p / p.sum()
+
+
+def _nan_range(a: float, b: float) -> tuple[float, float]:
+    """[min, max] of the defined values (η is 0/0 at an end where W_R = 0)."""
+    vals = [v for v in (a, b) if np.isfinite(v)]
+    return (min(vals), max(vals)) if vals else (float("nan"), float("nan"))
 
 
 def _clusters(sorted_levels: np.ndarray, tol: float) -> list[slice]:
@@ -140,7 +146,9 @@ def thermal_recharging(
 
     r = np.sort(p)[::-1]  # populations, decreasing, onto eps increasing
     passive = float(r @ eps)
-    W = max(energy - passive, 0.0)  # ≥ 0 up to rounding
+    W = energy - passive  # ≥ 0 up to rounding: snap the rounding of a passive ω to 0
+    if W < 1e-12 * max(1.0, abs(energy), abs(passive)):
+        W = 0.0
 
     scale = max(1.0, float(np.abs(eps).max()))
     lo = hi = 0.0  # Tr[H_0 σ] at the two ends
@@ -170,7 +178,7 @@ def thermal_recharging(
         "W": (W, W),
         "Q_R": (Q_lo, Q_hi),
         "W_R": (W - Q_hi, W - Q_lo),
-        "eta": (eta_of(W - Q_lo), eta_of(W - Q_hi)),
+        "eta": _nan_range(eta_of(W - Q_lo), eta_of(W - Q_hi)),
     }
     return ThermalRecharging(
         W=float(W),

@@ -2,6 +2,18 @@
 
 from qbattery.models.central_spin import central_spin
 from qbattery.models.dicke import dicke_oat, tavis_cummings
+from qbattery.models.driven import driven_dressed, driven_full
 from qbattery.models.presets import PRESETS
+from qbattery.models.zhang import zhang_cavity, zhang_drive, zhang_three_level
 
-__all__ = ["PRESETS", "central_spin", "dicke_oat", "tavis_cummings"]
+__all__ = [
+    "PRESETS",
+    "central_spin",
+    "dicke_oat",
+    "driven_dressed",
+    "driven_full",
+    "tavis_cummings",
+    "zhang_cavity",
+    "zhang_drive",
+    "zhang_three_level",
+]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from qbattery.models.central_spin import central_spin
 from qbattery.models.dicke import dicke_oat, tavis_cummings
+from qbattery.models.driven import driven_dressed
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ PRESETS: dict[str, Preset] = {
     ),
     "dicke-oat-y": Preset("as dicke-oat, twisting (J/N) Sy^2", _dicke("y"), {"n_atoms": "spins"}),
     "dicke-oat-z": Preset("as dicke-oat, twisting (J/N) Sz^2", _dicke("z"), {"n_atoms": "spins"}),
+    "driven-dressed": Preset(
+        "Pokhrel 2025 driven atoms, secular dressed-state master equation (Eq. 7): "
+        "H_1 = Δ Sz − Ω_R Sx, γ_0, γ_± on S'_z, S'_±; energy in ω0 Sz",
+        driven_dressed,
+        {"n_atoms": "spins"},
+    ),
     "tavis-cummings": Preset(
         "Tavis-Cummings battery (g/√N)(S+ a + S- a†)", tavis_cummings, {"n_atoms": "spins"}
     ),
