@@ -102,3 +102,23 @@ def test_maxima_are_refined_between_grid_points():
     fine = qbattery.simulate(qbattery.models.central_spin(3, 5, t_max=2.0, points=4001))
     for key in ("P_max", "t_P_max", "E_max", "tau_first_peak"):
         assert coarse.summary[key] == pytest.approx(fine.summary[key], rel=1e-7)
+
+
+def test_coherent_spin_state_points_along_theta_phi():
+    from qbattery.operators.spin import coherent_spin_state, spin_operators
+
+    j, theta, phi = 2.5, 1.1, 0.7
+    psi = coherent_spin_state(j, theta, phi)
+    ops = spin_operators(j)
+    mean = [np.vdot(psi, ops[k] @ psi).real for k in "xyz"]
+    expected = j * np.array(
+        [np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)]
+    )
+    np.testing.assert_allclose(mean, expected, atol=1e-12)
+
+
+def test_a_drive_that_vanishes_identically_is_static():
+    spec = qbattery.models.tavis_cummings(2, photons=1, cutoff=4, t_max=1.0, points=11)
+    spec["parameters"]["kappa"] = 0.0
+    spec["hamiltonian"]["coupling"] = "g/sqrt(N)*exp(-kappa*t/2)*(Sp*a + Sm*ad)"
+    assert qbattery.simulate(spec).info["method"] == "eigen"

@@ -22,6 +22,10 @@ def simulate(spec: Spec | dict | str | Path) -> Result:
     if isinstance(spec, str | Path):
         spec = load_spec(spec)
     spec = validate_spec(spec)
+    if spec.run.solver == "meanfield":  # needs no quantum state space (N may be huge)
+        from qbattery.solvers.meanfield import simulate_meanfield
+
+        return simulate_meanfield(spec)
     problem = build_problem(spec)
     with blas_for(problem.dim):
         evolution = solve(problem)

@@ -25,6 +25,9 @@ SERIES = (
     "purity",
     "charger_energy",
     "interaction_energy",
+    "u",  # mean-field Bloch vector: <S_x>/S, <S_y>/S, <S_z>/S (solver = "meanfield")
+    "v",
+    "w",
 )
 Scalar = float | str  # a number, or an expression over the parameters
 

@@ -53,8 +53,8 @@ def coherent_spin_state(j: float, theta: float, phi: float) -> np.ndarray:
     """Spin-coherent state |θ, φ> pointing along (sinθ cosφ, sinθ sinφ, cosθ).
 
     θ = 0 is all atoms up (k = 2j), θ = π all down (k = 0). Amplitudes are computed in log space so
-    that large j does not overflow: <k|θ,φ> = √C(2j,k) cos(θ/2)^k sin(θ/2)^(2j-k) e^{i k φ}
-    up to a global phase.
+    that large j does not overflow: <k|θ,φ> = √C(2j,k) cos(θ/2)^k sin(θ/2)^(2j-k) e^{-i k φ}
+    up to a global phase, so that <S_+> = j sinθ e^{iφ}.
     """
     n = round(2 * j)
     k = np.arange(n + 1)
@@ -63,7 +63,7 @@ def coherent_spin_state(j: float, theta: float, phi: float) -> np.ndarray:
         log_amp = 0.5 * (gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1))
         log_amp = log_amp + k * np.log(abs(c)) + (n - k) * np.log(abs(s))
     amp = np.exp(log_amp) * np.sign(c) ** k * np.sign(s) ** (n - k)
-    psi = amp * np.exp(1j * k * phi)
+    psi = amp * np.exp(-1j * k * phi)
     return psi / np.linalg.norm(psi)
 
 

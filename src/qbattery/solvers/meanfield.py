@@ -136,6 +136,10 @@ class _Basis:
             return out, 0.0
         target = self._restrict(matrix)
         coef = self.pinv @ target
+        tiny = 1e-14 * max(1.0, np.abs(coef).max())  # fit noise, e.g. 1e-17j on a real term
+        coef = np.where(abs(coef.real) < tiny, 0, coef.real) + 1j * np.where(
+            abs(coef.imag) < tiny, 0, coef.imag
+        )
         resid = np.linalg.norm(self.design @ coef - target) / max(1.0, np.linalg.norm(target))
         out = np.zeros(N_ALL, complex)
         out[: self.size] = coef
@@ -166,8 +170,8 @@ def describe(p: np.ndarray, tol: float = 1e-12) -> str:
     parts = []
     for name, c in zip(MONOMIALS, np.asarray(p), strict=True):
         if abs(c) > tol:
-            c = c.real if abs(c.imag) <= tol else c
-            parts.append(f"{c:.6g}*{name}" if name != "1" else f"{c:.6g}")
+            text = f"{c.real:.6g}" if abs(c.imag) <= tol else f"({c:.6g})"
+            parts.append(f"{text}*{name}" if name != "1" else text)
     return " + ".join(parts) or "0"
 
 
@@ -461,6 +465,12 @@ class _Deriver:
         self.basis = _basis(self.has_mode)
         self.cache: dict = {}
         self.parsed: dict = {}
+        self._orders: dict = {}
+        self._init_names = (
+            set(self._parse(spec.hamiltonian.battery, "hamiltonian.battery").names)
+            | _names_in(spec.initial.battery)
+            | _names_in(spec.initial.charger)
+        )
 
     # parameters ------------------------------------------------------------
     def params(self, override: dict | None = None) -> dict:
@@ -474,16 +484,20 @@ class _Deriver:
         for k in override:
             if k not in self.spec.parameters:
                 raise SpecError(f"parameters.{k}", "not a parameter of this spec")
-        env = {k: v for k, v in self._base.items() if k not in self.spec.parameters}
-        for name, value in self.spec.parameters.items():
+        env = dict(self._base)
+        dirty = set(override)
+        for name, value in self.spec.parameters.items():  # later entries may use earlier ones
             if name in override:
                 env[name] = complex(override[name])
                 continue
             where = f"parameters.{name}"
-            try:
-                env[name] = self._parse(value, where).evaluate(env).constant()
-            except expr.ExprError as err:
-                raise SpecError(where, str(err)) from None
+            parsed = self._parse(value, where)
+            if parsed.names & dirty:
+                try:
+                    env[name] = parsed.evaluate(env).constant()
+                except expr.ExprError as err:
+                    raise SpecError(where, str(err)) from None
+                dirty.add(name)
         return env
 
     def _parse(self, text, where: str) -> expr.Expr:
@@ -496,7 +510,11 @@ class _Deriver:
         return self.parsed[key]
 
     def _cached(self, key_parts, params: dict, names, build):
-        key = (*key_parts, tuple(sorted((n, params[n]) for n in names if n in params)))
+        """build() once per distinct value of the parameters in ``names``."""
+        order = self._orders.get(key_parts)
+        if order is None:
+            order = self._orders[key_parts] = tuple(sorted(n for n in names if n in params))
+        key = (*key_parts, tuple(params[n] for n in order))
         if key not in self.cache:
             self.cache[key] = build()
         return self.cache[key]
@@ -656,8 +674,7 @@ class _Deriver:
     def point(self, override: dict | None = None) -> dict:
         spec, h = self.spec, self.spec.hamiltonian
         params = self.params(override)
-        bsyms = set(BATTERY_SYMBOLS)
-        msyms = set(MODE_SYMBOLS)
+        bsyms, msyms = set(BATTERY_SYMBOLS), set(MODE_SYMBOLS)
         parts = {
             "battery": self.polynomial(h.battery, "hamiltonian.battery", params, bsyms),
             "charger": self.polynomial(h.charger, "hamiltonian.charger", params, msyms),
@@ -668,10 +685,13 @@ class _Deriver:
         if h.dynamics is not None:
             gen = self.polynomial(h.dynamics, "hamiltonian.dynamics", params, None)
         else:
-            gen = (
-                sum(parts[k][0] for k in parts),
-                [d for k in ("battery", "charger", "coupling") for d in parts[k][1]],
-            )
+            key = ("generator", *(id(parts[k]) for k in ("battery", "charger", "coupling")))
+            if key not in self.cache:
+                self.cache[key] = (
+                    sum(parts[k][0] for k in parts),
+                    [d for k in ("battery", "charger", "coupling") for d in parts[k][1]],
+                )
+            gen = self.cache[key]
         S = spec.system.spins / 2
         noise = spec.noise
         rates = {}
@@ -693,12 +713,10 @@ class _Deriver:
             if kind[0] == "mode" and not self.has_mode:
                 raise SpecError(where + ".operator", "needs a, which this system does not have")
             channels.append((kind[0], rate, *kind[1:]))
-        init_key = ("initial", str(spec.initial.battery), str(spec.initial.charger))
-        names = set(self._parse(h.battery, "hamiltonian.battery").names)
-        names |= _names_in(spec.initial.battery) | _names_in(spec.initial.charger)
         r0, alpha0, warnings = self._cached(
-            init_key, params, names, lambda: self.initial(params, parts["battery"][0], S)
-        )
+            ("initial",), params, self._init_names,
+            lambda: self.initial(params, parts["battery"][0], S),
+        )  # fmt: skip
         return {
             "S": S,
             "generator": gen,
@@ -736,17 +754,29 @@ def _ground_direction(p: np.ndarray, S: float, ordering: str) -> np.ndarray:
 
     def energy(x):
         th, ph = x
-        r = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
-        return (S * lin @ r + s2 * r @ Q @ r) / S
+        st, ct, sp_, cp = np.sin(th), np.cos(th), np.sin(ph), np.cos(ph)
+        r = np.array([st * cp, st * sp_, ct])
+        grad = lin + 2 * (s2 / S) * (Q @ r)  # ∂(E/S)/∂r
+        d_th = np.array([ct * cp, ct * sp_, -st])
+        d_ph = np.array([-st * sp_, st * cp, 0.0])
+        return (S * lin @ r + s2 * r @ Q @ r) / S, np.array([grad @ d_th, grad @ d_ph])
 
-    # starts spread over the sphere (Fibonacci lattice)
-    k = np.arange(40) + 0.5
-    starts = np.stack([np.arccos(1 - 2 * k / 40), np.pi * (1 + 5**0.5) * k], axis=1)
+    # the lowest points of a Fibonacci lattice, mutually apart, as starts for BFGS
+    k = np.arange(2000) + 0.5
+    th, ph = np.arccos(1 - 2 * k / len(k)), np.pi * (1 + 5**0.5) * k
+    lattice = np.stack([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)], axis=1)
+    e_lattice = (S * lattice @ lin + s2 * np.einsum("na,ab,nb->n", lattice, Q, lattice)) / S
+    starts: list[int] = []
+    for i in np.argsort(e_lattice):
+        if all(np.linalg.norm(lattice[i] - lattice[j]) > 0.3 for j in starts):
+            starts.append(int(i))
+        if len(starts) == 4:
+            break
     found = []
-    for x0 in starts:
-        res = minimize(energy, x0, method="BFGS", options={"gtol": 1e-12})
-        th, ph = res.x
-        r = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
+    for i in starts:
+        res = minimize(energy, [th[i], ph[i]], jac=True, method="BFGS", options={"gtol": 1e-12})
+        a, b = res.x
+        r = np.array([np.sin(a) * np.cos(b), np.sin(a) * np.sin(b), np.cos(a)])
         found.append((float(res.fun), r))
     # also the poles exactly (the angle parametrization is singular there)
     for r in (np.array([0.0, 0.0, -1.0]), np.array([0.0, 0.0, 1.0])):
@@ -925,8 +955,16 @@ def integrate(
     times = np.asarray(times, float)
     n = model.n_state
 
-    def f(t, y):
-        return model.derivative(t, y.reshape(1, n)).ravel()
+    if model.has_mode:
+
+        def f(t, y):
+            return model.derivative(t, y.reshape(1, n)).ravel()
+
+    else:
+        fast = _FastSpin(model)
+
+        def f(t, y):
+            return fast.rhs(t, y.reshape(3, 1)).ravel()
 
     sol = solve_ivp(
         f, (times[0], times[-1]), model.y0().ravel(), method="DOP853", t_eval=times,
@@ -938,6 +976,102 @@ def integrate(
     alpha = y[:, 3] + 1j * y[:, 4] if model.has_mode else None
     info = {"method": "DOP853", "rtol": rtol, "atol": atol, "rhs_evaluations": int(sol.nfev)}
     return Trajectory(times, y[:, :3].copy(), alpha, model, sol, info)
+
+
+class _FastSpin:
+    """A spin-only model reduced to a few vector operations, in a (3, B) layout.
+
+    The generator becomes h(t, r) = a(t) + M(t) r with a = linear coefficients and
+    M = 2 (⟨S_aS_b⟩ factor / S) Q, split into static and driven parts; only non-zero entries are
+    touched. With a ``grid`` every time-dependent coefficient is tabulated once (fixed-step RK4,
+    called with the index of the half-step); without, it is evaluated at the time given.
+    """
+
+    def __init__(self, model: MeanFieldModel, grid: np.ndarray | None = None):
+        self.model = model
+        self.grid = grid
+        fac = 2 * model._scale2 / model.S
+        self.static = self._reduce(model.generator.static, fac)
+        self.driven = [
+            (self._coef(slot), self._reduce(slot.weight, fac)) for slot in model.generator.slots
+        ]
+        self.rates = {
+            name: self._coef(getattr(model, name), real=True)
+            for name in ("local_decay", "local_dephasing")
+            if getattr(model, name) is not None
+        }
+        self.channels = [(self._coef(slot, real=True), l, c) for slot, l, c in model.spin_channels]
+
+    def _coef(self, slot: _Slot, real: bool = False):
+        """A function key → (B,) coefficient values (key: half-step index or time)."""
+        idx = slot.idx
+        if all(c.is_constant for c in slot.coefs):
+            vals = np.array([complex(c.value) for c in slot.coefs])[idx]
+            vals = vals.real.copy() if real or not np.any(vals.imag) else vals
+            return lambda key: vals
+        if self.grid is not None:
+            table = slot.table(self.grid).T.copy()  # (T, U)
+            if real or not np.any(table.imag):
+                table = table.real.copy()
+            return lambda key: table[key][idx]
+
+        def at(t):
+            vals = np.array([complex(np.asarray(c(t))) for c in slot.coefs])[idx]
+            return vals.real if real else vals
+
+        return at
+
+    @staticmethod
+    def _reduce(p: np.ndarray, fac: np.ndarray):
+        """Linear part [(axis, (B,) array)] and quadratic part [(a, b, (B,) array)]."""
+        lin = p[:, 1:4]
+        Q = _quadratic(p) * fac[:, None, None]
+        real = not np.any(lin.imag) and not np.any(Q.imag)
+        conv = np.real if real else (lambda x: x)
+        a = [(i, conv(lin[:, i]).copy()) for i in range(3) if np.any(lin[:, i])]
+        M = [
+            (i, j, conv(Q[:, i, j]).copy())
+            for i in range(3)
+            for j in range(3)
+            if np.any(Q[:, i, j])
+        ]
+        return a, M
+
+    @staticmethod
+    def _add(h, part, r, f=None):
+        a, M = part
+        if f is None:
+            for i, arr in a:
+                h[i] += arr
+            for i, j, arr in M:
+                h[i] += arr * r[j]
+            return
+        for i, arr in a:
+            h[i] += (f * arr).real
+        for i, j, arr in M:
+            h[i] += (f * arr).real * r[j]
+
+    def rhs(self, key, r: np.ndarray) -> np.ndarray:
+        h = np.zeros_like(r)
+        self._add(h, self.static, r)
+        for coef, part in self.driven:
+            self._add(h, part, r, coef(key))
+        d = np.empty_like(r)
+        d[0] = h[1] * r[2] - h[2] * r[1]
+        d[1] = h[2] * r[0] - h[0] * r[2]
+        d[2] = h[0] * r[1] - h[1] * r[0]
+        for name, coef in self.rates.items():
+            g = coef(key)
+            if name == "local_decay":
+                d[0] -= g / 2 * r[0]
+                d[1] -= g / 2 * r[1]
+                d[2] -= g * (r[2] + 1)
+            else:
+                d[0] -= 2 * g * r[0]
+                d[1] -= 2 * g * r[1]
+        for coef, l, c in self.channels:
+            d += (coef(key)[:, None] * self.model._collapse(l, c, r.T)).T
+        return d
 
 
 def _rk4_tables(model: MeanFieldModel, grid: np.ndarray):
@@ -1003,27 +1137,26 @@ class _MaxTrack:
 
     def __init__(self, B: int):
         self.best = np.full(B, -np.inf)
-        self.t3 = np.zeros((B, 3))
-        self.f3 = np.zeros((B, 3))
+        self.t3 = np.zeros((3, B))
+        self.f3 = np.zeros((3, B))
         self.pending = np.zeros(B, bool)
 
     def update(self, hist_t: np.ndarray, hist_f: np.ndarray) -> None:
         """hist_* hold steps n-2, n-1, n; the newest sample is index 2."""
-        if self.pending.any():  # the right neighbour of last step's new maximum
-            self.t3[self.pending, 2] = hist_t[2]
-            self.f3[self.pending, 2] = hist_f[2, self.pending]
-            self.pending[:] = False
+        # the right neighbour of last step's new maximum
+        np.copyto(self.t3[2], hist_t[2], where=self.pending)
+        np.copyto(self.f3[2], hist_f[2], where=self.pending)
         new = hist_f[2] > self.best
-        if new.any():
-            self.best[new] = hist_f[2, new]
-            self.t3[new, 0] = hist_t[1]
-            self.t3[new, 1] = self.t3[new, 2] = hist_t[2]
-            self.f3[new, 0] = hist_f[1, new]
-            self.f3[new, 1] = self.f3[new, 2] = hist_f[2, new]
-            self.pending |= new
+        np.copyto(self.best, hist_f[2], where=new)
+        np.copyto(self.t3[0], hist_t[1], where=new)
+        np.copyto(self.f3[0], hist_f[1], where=new)
+        for row in (1, 2):  # row 2 is replaced at the next step (if there is one)
+            np.copyto(self.t3[row], hist_t[2], where=new)
+            np.copyto(self.f3[row], hist_f[2], where=new)
+        self.pending = new
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
-        return _parabola(self.t3, self.f3)
+        return _parabola(self.t3.T, self.f3.T)
 
 
 def run_grid(
@@ -1043,8 +1176,6 @@ def run_grid(
     steps = int(np.ceil(t_max / dt - 1e-9))
     dt = t_max / steps
     grid = np.linspace(0, t_max, 2 * steps + 1)
-    tables = _rk4_tables(model, grid)
-    y = model.y0()
     B = model.size
     if energy == "battery":
         p_e = model.battery.static
@@ -1053,9 +1184,39 @@ def run_grid(
         p_e[:, 1:4] = model.battery.static[:, 1:4]
     else:
         raise ValueError("energy must be 'battery' or 'bare'")
+    if model.has_mode:  # general path, (B, n_state) layout
+        tables = _rk4_tables(model, grid)
+        y = model.y0()
 
-    def e_of(yy):
-        return model.expectation(p_e, yy)
+        def k(n2, yy):
+            p, rates = _rk4_coefficients(model, tables, n2)
+            return model.rhs(p, rates, yy)
+
+        def e_of(yy):
+            return model.expectation(p_e, yy)
+
+        def as_rows(yy):
+            return yy
+
+    else:  # fast spin-only path, (3, B) layout
+        fast = _FastSpin(model, grid)
+        y = model.y0().T.copy()
+        k = fast.rhs
+        c0 = p_e[:, 0].real
+        lin = model.S[:, None] * p_e[:, 1:4].real
+        Q = _quadratic(p_e).real * model._scale2[:, None, None]
+        quad = [(i, j, Q[:, i, j].copy()) for i in range(3) for j in range(3) if np.any(Q[:, i, j])]
+        if model.ordering == "product":
+            c0 = c0 + model.S / 2 * np.trace(_quadratic(p_e).real, axis1=1, axis2=2)
+
+        def e_of(yy):
+            out = c0 + lin[:, 0] * yy[0] + lin[:, 1] * yy[1] + lin[:, 2] * yy[2]
+            for i, j, arr in quad:
+                out = out + arr * yy[i] * yy[j]
+            return out
+
+        def as_rows(yy):
+            return yy.T
 
     e0 = e_of(y)
     hist_t = np.zeros(3)
@@ -1065,11 +1226,7 @@ def run_grid(
     rising = np.zeros(B, bool)
     fp_tau = np.full(B, np.nan)
     fp_e = np.full(B, np.nan)
-    samples_t, samples_y = ([0.0], [y.copy()]) if sample_every else ([], [])
-
-    def k(n2, yy):
-        p, rates = _rk4_coefficients(model, tables, n2)
-        return model.rhs(p, rates, yy)
+    samples_t, samples_y = ([0.0], [as_rows(y).copy()]) if sample_every else ([], [])
 
     for n in range(1, steps + 1):
         k1 = k(2 * n - 2, y)
@@ -1099,7 +1256,7 @@ def run_grid(
             rising = rising_now
         if sample_every and n % sample_every == 0:
             samples_t.append(t)
-            samples_y.append(y.copy())
+            samples_y.append(as_rows(y).copy())
 
     tP, P = tracks["P"].result()
     tE, Emax = tracks["E"].result()
@@ -1144,7 +1301,7 @@ def sweep_grid(
     """P_max etc. over the product grid of parameter values ``over`` (e.g. kappa × gamma).
 
     Returns arrays shaped like the grid (len(v1), len(v2), ...). ``check`` random points are
-    rerun with dt/2 and the largest change of P_max is stored in ``info["dt_check"]``.
+    rerun with dt/2 and the largest relative change of P_max is stored in ``info["dt_check"]``.
     """
     spec = _as_spec(spec)
     names = list(over)
@@ -1158,7 +1315,8 @@ def sweep_grid(
         rng = np.random.default_rng(0)
         pick = rng.choice(model.size, size=min(check, model.size), replace=False)
         fine = run_grid(model._subset(pick), t_max, dt / 2, energy=energy)
-        res.info["dt_check"] = float(np.nanmax(np.abs(fine.P_max - res.P_max[pick])))
+        scale = np.maximum(np.abs(fine.P_max), 1e-300)
+        res.info["dt_check"] = float(np.nanmax(np.abs(fine.P_max - res.P_max[pick]) / scale))
         res.info["dt_check_points"] = len(pick)
     for k in (
         "P_max",
@@ -1203,7 +1361,7 @@ def simulate_meanfield(spec, *, ordering: str = "classical"):
     series["power"] = metrics.average_power(times, energy)
     for name, poly in (("charger_energy", model.charger), ("interaction_energy", model.coupling)):
         if name in wanted:
-            vals = np.array([model.expectation(poly.at(t), y[i])[0] for i, t in enumerate(times)])
+            vals = _poly_expectation(model, poly, times, y)
             series[name] = vals - vals[0] if name == "charger_energy" else vals
     missing = [s for s in wanted if s not in series]
     if missing:
@@ -1224,8 +1382,16 @@ def simulate_meanfield(spec, *, ordering: str = "classical"):
     }
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__
-    order = ["u", "v", "w"] + [s for s in wanted if s in series and s not in ("u", "v", "w")]
+    order = ["u", "v", "w", "energy", "power"]
+    order += [s for s in wanted if s in series and s not in order]
     return Result(times, {k: series[k] for k in order}, summary, resolved, info, warnings)
+
+
+def _poly_expectation(model: MeanFieldModel, poly: _Poly, times: np.ndarray, y: np.ndarray):
+    """⟨poly(t)⟩ along a one-point trajectory y (T, 1, n_state)."""
+    if not poly.is_time_dependent:
+        return model.expectation(poly.static, y)[:, 0]
+    return np.array([model.expectation(poly.at(t), y[i])[0] for i, t in enumerate(times)])
 
 
 def _alpha_cols(traj: Trajectory) -> np.ndarray:
@@ -1259,7 +1425,7 @@ class MeanFieldEvolution:
             (p.H_charger, self.model.charger),
             (p.H_coupling, self.model.coupling),
         ):
-            if op is candidate:
+            if op is candidate or _same_matrix(op, candidate):
                 return poly
         raise SpecError(
             "output.series",
@@ -1270,8 +1436,7 @@ class MeanFieldEvolution:
     def expect(self, op, t=None) -> np.ndarray:
         poly = self._poly_for(op)
         t = self.times if t is None else np.atleast_1d(np.asarray(t, float))
-        y = self.traj.state(t)
-        return np.array([self.model.expectation(poly.at(x), y[i])[0] for i, x in enumerate(t)])
+        return _poly_expectation(self.model, poly, t, self.traj.state(t))
 
     def battery_states(self, t=None):
         raise SpecError(
@@ -1279,6 +1444,13 @@ class MeanFieldEvolution:
             "ergotropy and purity need the battery's density matrix, which the meanfield solver "
             "does not have",
         )
+
+
+def _same_matrix(a, b) -> bool:
+    if getattr(a, "shape", None) != getattr(b, "shape", None):
+        return False
+    diff = sp.csr_matrix(a) - sp.csr_matrix(b)
+    return diff.nnz == 0 or float(abs(diff).max()) == 0.0
 
 
 @register("meanfield")
