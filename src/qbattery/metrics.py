@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from math import comb
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 from qbattery.operators.spin import irrep_multiplicity
 
@@ -59,6 +58,8 @@ def refine_maximum(
     f: Callable[[float], float], t: np.ndarray, i: int, xtol: float = 1e-12
 ) -> tuple[float, float]:
     """Maximize f on [t[i-1], t[i+1]] starting from the grid maximum at t[i]."""
+    from scipy.optimize import minimize_scalar  # lazy: it costs ~0.5 s of every CLI start
+
     lo, hi = t[max(i - 1, 0)], t[min(i + 1, len(t) - 1)]
     if lo == 0:
         lo = 1e-3 * (hi - lo)
