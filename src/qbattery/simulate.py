@@ -69,7 +69,7 @@ def evaluate(problem: Problem, evolution) -> Result:
     if "interaction_energy" in wanted:
         series["interaction_energy"] = evolution.expect(problem.H_coupling)
 
-    warnings = list(problem.warnings)
+    warnings = list(problem.warnings) + list(evolution.info.get("warnings", []))
     if STATE_SERIES & set(wanted):
         series.update(_state_series(problem, evolution, wanted, warnings))
 

@@ -5,21 +5,26 @@
 (a rate multiplies the dissipator as written: QuTiP's collapse operator is √rate·L).
 
 **Weak symmetry.** When H conserves the excitation number q = N_ex (or only its parity) and every
-collapse operator shifts q by a fixed amount, the Liouvillian maps the entries ρ_ij with
-k = q_i − q_j into entries with the same k: the blocks ρ_k evolve independently. Only the k present
-in ρ(0) are integrated (a Fock charger with a Dicke battery lives in k = 0 alone), and for the
-excitation number only k ≥ 0, since ρ_{−k} = ρ_k†. Block k is stored as the concatenation of its
-cells ρ_{ab} (rows in sector a, columns in sector b, a − b = k), each column-stacked.
+collapse operator shifts q by a fixed amount s_L, the Liouvillian maps the entries ρ_ij with
+k = q_i − q_j into entries with the same k: the blocks ρ_k evolve independently. A block is made of
+cells ρ_ab (rows in sector a, columns in sector b, a − b = k), each stored column-stacked, and only
+the cells that ρ(0) fills or that jumps feed ((a, b) → (a + s_L, b + s_L)) are integrated: a Fock
+charger with a Dicke battery and only losses lives in the k = 0 cells with at most its initial
+number of excitations. For the excitation number only k ≥ 0 is stored, since ρ_{−k} = ρ_k†.
 
-**Propagation.** A time-independent generator is exponentiated exactly on the uniform grid with
-Krylov/Taylor ``expm_multiply`` (so the state is also available between grid points); a
-time-dependent one is integrated with an adaptive Runge–Kutta method (DOP853) at the spec's
-rtol/atol. Trace, positivity of the battery state and the population of the top Fock level are
-monitored and reported in ``info`` (warnings in ``info["warnings"]``).
+**Propagation.** Small blocks of a time-independent generator are exponentiated exactly: the dense
+propagator e^{LΔt} is computed once and stepped along the uniform grid. Larger blocks, and every
+block of a time-dependent generator, are stacked into one block-diagonal system and integrated with
+an adaptive Runge–Kutta method (DOP853) at the spec's rtol/atol, after taking out each block's mean
+rotation exactly (``method="expm"`` uses Krylov/Taylor ``expm_multiply`` there instead). With a
+time-independent generator the state is also available between grid points. Trace, positivity of
+the battery state and the population of the top Fock level are monitored and reported in ``info``
+(warnings in ``info["warnings"]``).
 
 **Steady state.** :func:`steady_state` solves L ρ = 0 in the k = 0 block with one row replaced by
-the trace (sparse LU); a singular system (condition estimate) means several steady states: it then
-counts them from a dense SVD (small problems) and returns the state reached from ρ(0).
+the trace (sparse LU). A singular system (by its condition estimate) means several steady states:
+they are counted with a dense SVD of each connected part of the block, and the state reached from
+ρ(0) is returned. Blocks k ≠ 0 are checked for stationary coherences.
 """
 
 from __future__ import annotations
@@ -34,19 +39,19 @@ from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import LinearOperator, expm_multiply, onenormest, splu
 from threadpoolctl import threadpool_limits
 
-from qbattery.operators.symmetry import excitation_number
+from qbattery.operators.symmetry import excitation_number, sector_labels
 from qbattery.solvers import register
 from qbattery.spec import SpecError
 
 TIME_CHUNK = 512
-DENSE_EXPM = 500  # largest block exponentiated densely (e^{LΔt} once, then steps)
+DENSE_EXPM = 300  # largest block exponentiated densely (e^{LΔt} once, then steps)
 ODE_METHOD = "DOP853"
 TRUNCATION_WARN = 1e-6  # population of the top Fock level
 TRACE_WARN = 1e-6
 POSITIVITY_WARN = 1e-6
 SINGULAR_CONDITION = 1e12  # condition estimate beyond which a linear system counts as singular
 NULL_TOLERANCE = 1e-10  # singular values below this fraction of the largest span the kernel
-DENSE_STEADY = 2500  # largest block whose kernel is counted with a dense SVD
+DENSE_STEADY = 2500  # largest connected part whose kernel is counted with a dense SVD
 RESOLVENT_SHIFT = 1e-9  # relative ε of the fallback ε(ε − L)^{-1}ρ(0) on large singular blocks
 
 
@@ -252,99 +257,133 @@ class LindbladEvolution:
     solver = "lindblad"
 
     def __init__(self, problem, rtol: float = 1e-8, atol: float = 1e-10, method: str = "auto"):
+        """``method``: "auto" (dense exponentiation of small blocks, DOP853 for the rest), "expm"
+        (exact exponentiation only, time-independent generators) or a solve_ivp method for all."""
         _check_supported(problem)
         self.problem = problem
         self.times = problem.times
         self.dims = problem.dims
-        if method == "auto":
-            method = "ODE" if problem.is_time_dependent else "expm"
-        if method == "expm" and problem.is_time_dependent:
-            raise ValueError("exact exponentiation needs a time-independent generator")
-        self.method = ODE_METHOD if method == "ODE" else method
+        t = self.times
+        uniform = len(t) > 1 and np.allclose(np.diff(t), t[1] - t[0], rtol=1e-12, atol=0)
+        if method == "auto" and (problem.is_time_dependent or not uniform):
+            method = ODE_METHOD
+        if method == "expm" and (problem.is_time_dependent or not uniform):
+            raise ValueError(
+                "exact exponentiation needs a time-independent generator and a uniform grid"
+            )
+        self.method = method
         symmetry, labels, modulus = find_symmetry(problem)
         self.sectors = _Sectors(labels, modulus)
         groups = _generator_terms(problem)
-        self.blocks: list[_Block] = []
-        self.generators: list[sp.csr_matrix] = []  # the constant part of each block's generator
-        self.states: list[np.ndarray] = []  # (T, block size) for each block
         shifts = {_shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
+        self.blocks: list[_Block] = []
+        parts = []  # per block: [(coefficient or None, superoperator), ...]
         for k, cells in self.sectors.reachable(problem.initial, shifts).items():
             block = self.sectors.block(k, cells)
-            parts = [(c, self.sectors.superoperator(block, terms)) for c, terms in groups]
-            y0 = self.sectors.initial_vector(block, problem.initial)
-            if self.method == "expm":
-                states = self._exponentiate(parts[0][1], y0)
-            else:
-                states = self._integrate(parts, y0, rtol, atol)
             self.blocks.append(block)
-            self.generators.append(parts[0][1])
-            self.states.append(states)
+            parts.append([(c, self.sectors.superoperator(block, terms)) for c, terms in groups])
+        self.generators = [p[0][1] for p in parts]  # the constant part of each block's generator
+        y0 = [self.sectors.initial_vector(b, problem.initial) for b in self.blocks]
+        self.states: list[np.ndarray] = [None] * len(self.blocks)  # (T, block size) each
+        rest, used = [], set()
+        for n, block in enumerate(self.blocks):
+            if method in ("auto", "expm") and block.size <= DENSE_EXPM:
+                self.states[n] = self._exponentiate_dense(self.generators[n], y0[n])
+                used.add("expm")
+            else:
+                rest.append(n)
+        if rest:
+            together = self._propagate([parts[n] for n in rest], [y0[n] for n in rest], rtol, atol)
+            for n, states in zip(rest, together, strict=True):
+                self.states[n] = states
+            used.add("expm_multiply" if method == "expm" else self.ode_method)
         self.info: dict = {
             "solver": "lindblad",
-            "method": self.method,
+            "method": "+".join(sorted(used)),
             "symmetry": symmetry,
             "sectors_integrated": [b.k for b in self.blocks],
             "block_sizes": [b.size for b in self.blocks],
             "liouvillian_dimension": problem.dim**2,
         }
-        if self.method != "expm":
+        if used - {"expm", "expm_multiply"}:
             self.info.update(rtol=rtol, atol=atol)
         self._monitor()
 
     # ----------------------------------------------------------------- propagation
-    def _exponentiate(self, L: sp.csr_matrix, y0: np.ndarray) -> np.ndarray:
-        """ρ_k on the uniform grid: dense e^{LΔt} stepped for small blocks, else expm_multiply."""
+    def _exponentiate_dense(self, L: sp.csr_matrix, y0: np.ndarray) -> np.ndarray:
+        """ρ_k on the uniform grid by stepping with the dense propagator e^{LΔt}."""
         t = self.times
-        if L.shape[0] > DENSE_EXPM:
-            return expm_multiply(L, y0, start=t[0], stop=t[-1], num=len(t), endpoint=True)
+        out = np.empty((len(t), len(y0)), dtype=complex)
+        out[0] = y0
         with threadpool_limits(1):  # threaded BLAS loses on small blocks (ARCHITECTURE.md)
-            step = la.expm(L.toarray() * (t[1] - t[0])) if len(t) > 1 else None
-            out = np.empty((len(t), len(y0)), dtype=complex)
-            out[0] = y0
+            step = la.expm(L.toarray() * (t[1] - t[0]))
             for n in range(1, len(t)):
                 out[n] = step @ out[n - 1]
         return out
 
-    def _integrate(self, parts, y0: np.ndarray, rtol: float, atol: float) -> np.ndarray:
-        L0 = parts[0][1]
-        # a uniform rotation of the block (e.g. e^{−iωkt} on resonance) is taken out exactly
-        mu = 1j * L0.diagonal().imag.mean() if L0.shape[0] else 0.0
-        L0 = (L0 - mu * sp.identity(L0.shape[0], format="csr")).tocsr()
-        driven = parts[1:]
+    @property
+    def ode_method(self) -> str:
+        return ODE_METHOD if self.method in ("auto", "expm") else self.method
 
-        def rhs(t, y):
-            out = L0 @ y
+    def _propagate(self, parts, y0, rtol: float, atol: float) -> list[np.ndarray]:
+        """Several blocks as one block-diagonal system: expm_multiply or an adaptive ODE solver.
+
+        Each block's mean rotation μ_k (the imaginary mean of its diagonal, e.g. −iωk on resonance)
+        is taken out exactly, ρ_k(t) = e^{μ_k t} ρ̃_k(t), so that blocks far from k = 0 cost no more
+        than k = 0.
+        """
+        t = self.times
+        mu = np.concatenate(
+            [np.full(p[0][1].shape[0], 1j * p[0][1].diagonal().imag.mean()) for p in parts]
+        )
+        L0 = (sp.block_diag([p[0][1] for p in parts], format="csr") - sp.diags(mu)).tocsr()
+        driven = [
+            (parts[0][g][0], sp.block_diag([p[g][1] for p in parts], format="csr"))
+            for g in range(1, len(parts[0]))
+        ]
+
+        def rhs(x, v):
+            out = L0 @ v
             for c, M in driven:
-                out += complex(c(t)) * (M @ y)
+                out += complex(c(x)) * (M @ v)
             return out
 
-        t = self.times
-        sol = solve_ivp(
-            rhs, (t[0], t[-1]), y0, t_eval=t, method=self.method, rtol=rtol, atol=atol
-        )  # fmt: skip
-        if not sol.success:
-            raise RuntimeError(f"time integration failed: {sol.message}")
-        return (sol.y * np.exp(mu * t)).T
+        y = np.concatenate(y0)
+        with threadpool_limits(1):  # vector work is memory bound; threads only contend
+            if self.method == "expm":
+                states = expm_multiply(L0, y, start=t[0], stop=t[-1], num=len(t), endpoint=True)
+            else:
+                method = self.ode_method
+                jac = {"jac": L0} if method in ("BDF", "Radau") and not driven else {}
+                sol = solve_ivp(
+                    rhs, (t[0], t[-1]), y, t_eval=t, method=method, rtol=rtol, atol=atol, **jac
+                )  # fmt: skip
+                if not sol.success:
+                    raise RuntimeError(f"time integration failed: {sol.message}")
+                states = sol.y.T.copy()
+        for n, x in enumerate(t):
+            states[n] *= np.exp(mu * x)
+        return np.split(states, np.cumsum([len(v) for v in y0])[:-1], axis=1)
 
     # ----------------------------------------------------------------- evaluation
     @property
     def can_evaluate_anywhere(self) -> bool:
         return not self.problem.is_time_dependent
 
-    def _states_at(self, t: np.ndarray | None, rows: slice) -> list[np.ndarray]:
-        """Each block's entries at grid rows, or at times t (propagated from the grid point before)."""
+    def _states_at(self, t: np.ndarray | None, rows: slice, which: list[int]) -> list[np.ndarray]:
+        """Entries of the blocks ``which`` at grid rows, or at times t (from the grid point before)."""
         if t is None:
-            return [s[rows] for s in self.states]
+            return [self.states[n][rows] for n in which]
         if not self.can_evaluate_anywhere:
             raise ValueError("this evolution is known on its time grid only")
-        t = np.asarray(t, dtype=float)
         before = np.clip(np.searchsorted(self.times, t, side="right") - 1, 0, len(self.times) - 1)
         out = []
-        for L, states in zip(self.generators, self.states, strict=True):
+        for n in which:
+            L, states = self.generators[n], self.states[n]
             chunk = np.empty((len(t), states.shape[1]), dtype=complex)
-            for m, (n, x) in enumerate(zip(before, t, strict=True)):
-                dt = x - self.times[n]
-                chunk[m] = states[n] if dt == 0 else expm_multiply(dt * L, states[n])
+            for m, (i, x) in enumerate(zip(before, t, strict=True)):
+                dt = x - self.times[i]
+                chunk[m] = states[i] if dt == 0 else expm_multiply(dt * L, states[i])
             out.append(chunk)
         return out
 
@@ -352,17 +391,19 @@ class LindbladEvolution:
         """Re Tr[O ρ(t)] on the grid (or at times ``t`` for a time-independent generator)."""
         op = sp.csr_matrix(op)
         times = self.times if t is None else np.atleast_1d(np.asarray(t, dtype=float))
-        weights = [np.asarray(op[b.cols, b.rows]).ravel() for b in self.blocks]
-        mirror = [
-            np.asarray(op[b.rows, b.cols]).ravel() if b.mirrored else None for b in self.blocks
-        ]
+        weights = {}  # blocks O sees: O_ji for each stored ρ_ij, and O_ij for the mirrored ρ_ji
+        for n, b in enumerate(self.blocks):
+            w = np.asarray(op[b.cols, b.rows]).ravel()
+            wm = np.asarray(op[b.rows, b.cols]).ravel() if b.mirrored else np.zeros(0)
+            if w.any() or wm.any():
+                weights[n] = (w, wm)
         out = np.zeros(len(times))
         for start in range(0, len(times), TIME_CHUNK):
             rows = slice(start, start + TIME_CHUNK)
-            chunk = self._states_at(None if t is None else times[rows], rows)
-            for y, w, wm in zip(chunk, weights, mirror, strict=True):
+            chunk = self._states_at(None if t is None else times[rows], rows, list(weights))
+            for y, (w, wm) in zip(chunk, weights.values(), strict=True):
                 out[rows] += (y @ w).real
-                if wm is not None:
+                if wm.size:
                     out[rows] += (y.conj() @ wm).real
         return out
 
@@ -377,7 +418,9 @@ class LindbladEvolution:
         times = self.times if t is None else np.atleast_1d(np.asarray(t, dtype=float))
         for start in range(0, len(times), TIME_CHUNK):
             rows = slice(start, min(start + TIME_CHUNK, len(times)))
-            chunk = self._states_at(None if t is None else times[rows], rows)
+            chunk = self._states_at(
+                None if t is None else times[rows], rows, list(range(len(self.blocks)))
+            )
             rho = np.zeros((rows.stop - rows.start, dB, dB), dtype=complex)
             for y, P, b in zip(chunk, maps, self.blocks, strict=True):
                 part = (P @ y.T).T.reshape(-1, dB, dB)
@@ -460,7 +503,7 @@ def _factor(A: sp.spmatrix):
     inverse = LinearOperator(
         (n, n), matvec=lu.solve, rmatvec=lambda x: lu.solve(x, trans="H"), dtype=complex
     )
-    condition = onenormest(A) * onenormest(inverse) if n > 1 else 1.0
+    condition = abs(A).sum(axis=0).max() * onenormest(inverse) if n > 1 else 1.0
     return lu if np.isfinite(condition) and condition < SINGULAR_CONDITION else None
 
 
@@ -471,14 +514,42 @@ def _kernel(L: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
     return Vh[null].conj().T, U[:, null]
 
 
-def steady_state(problem, t: float | None = None) -> SteadyState:
+def _stationary(L: sp.csr_matrix, y0: np.ndarray) -> tuple[np.ndarray, int | None, str]:
+    """(projection of y0 on ker L along the range of L, dim ker L or None, method).
+
+    L is split into its connected components first (decoupled parts are what usually makes the
+    kernel larger than one); each is handled by a dense SVD when small, else by the resolvent
+    ε(ε − L)^{-1} y0 → P_ker y0 as ε → 0 (the kernel is then not counted).
+    """
+    x = np.zeros(len(y0), dtype=complex)
+    dimension: int | None = 0
+    method = "svd"
+    labels = sector_labels(L)
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        Lc = L[idx][:, idx]
+        if len(idx) <= DENSE_STEADY:
+            R, Y = _kernel(Lc)
+            if R.shape[1]:
+                x[idx] = R @ np.linalg.solve(Y.conj().T @ R, Y.conj().T @ y0[idx])
+                dimension = None if dimension is None else dimension + R.shape[1]
+        elif _factor(Lc) is None:
+            eps = RESOLVENT_SHIFT * abs(Lc).sum(axis=0).max()
+            x[idx] = eps * splu(sp.csc_matrix(eps * sp.identity(len(idx)) - Lc)).solve(y0[idx])
+            dimension, method = None, "resolvent"
+    return x, dimension, method
+
+
+def steady_state(problem, t: float | None = None, coherences: bool = True) -> SteadyState:
     """Solve L ρ = 0 with Tr ρ = 1 (L at time ``t`` for a time-dependent generator).
 
     Robust on singular Liouvillians: the k = 0 block with one diagonal row replaced by the trace is
-    factorized; if it is singular there are several steady states, counted with a dense SVD when
-    the block is small (≤ DENSE_STEADY), and the one reached from ρ(0) is returned (the projection
-    of ρ(0) on the kernel along the range of L; for large blocks approximated by ε(ε − L)^{-1}ρ(0)).
-    Blocks k ≠ 0 are checked for stationary coherences between excitation-number sectors.
+    factorized (sparse LU); if that is singular there are several steady states, counted with a
+    dense SVD of each connected part of the block (≤ DENSE_STEADY), and the one reached from ρ(0)
+    is returned: the projection of ρ(0)'s k = 0 part on the kernel along the range of L, i.e. the
+    long-time average of ρ(t). With ``coherences`` the blocks k ≠ 0 are checked (one sparse LU
+    each) for stationary coherences between excitation-number sectors, which also make the steady
+    state non-unique.
     """
     _check_supported(problem)
     if t is None and problem.is_time_dependent:
@@ -491,43 +562,38 @@ def steady_state(problem, t: float | None = None) -> SteadyState:
     n = block.size
     trace = (block.rows == block.cols).astype(complex)
     r = int(np.flatnonzero(trace)[0])
-    A = sp.lil_matrix(L)
+    A = L.tolil()
     A[r, :] = trace
     lu = _factor(A)
-    warnings: list[str] = []
     if lu is not None:
         rho, dimension, method = lu.solve(np.eye(1, n, r).ravel().astype(complex)), 1, "lu"
-    elif n <= DENSE_STEADY:
-        R, Y = _kernel(L)
-        y0 = sectors.initial_vector(block, problem.initial)
-        rho = R @ np.linalg.solve(Y.conj().T @ R, Y.conj().T @ y0)
-        dimension, method = R.shape[1], "svd"
     else:
-        eps = RESOLVENT_SHIFT * onenormest(L)
         y0 = sectors.initial_vector(block, problem.initial)
-        rho = eps * splu(sp.csc_matrix(eps * sp.identity(n) - L)).solve(y0)
-        dimension, method = None, "resolvent"
+        rho, dimension, method = _stationary(L, y0)
     rho = rho / (trace @ rho)
-    residual = float(np.max(np.abs(L @ rho))) if n else 0.0
-    # stationary coherences between sectors (blocks k ≠ 0; k < 0 mirror k > 0)
+    residual = float(np.max(np.abs(L @ rho)))
+    warnings: list[str] = []
     ks = {sectors.wrap(a - b) for a in sectors.index for b in sectors.index} - {0}
-    for k in sorted(x for x in ks if modulus is not None or x > 0):
+    for k in sorted(x for x in ks if coherences and (modulus is not None or x > 0)):
         other = sectors.block(k)
         Lk = sectors.superoperator(other, terms)
-        if _factor(Lk) is None:
-            count = _kernel(Lk)[0].shape[1] if other.size <= DENSE_STEADY else None
-            copies = 2 if other.mirrored else 1
-            dimension = None if count is None or dimension is None else dimension + copies * count
-            warnings.append(f"stationary coherences between sectors differing by k = {k}")
-            if dimension == 1:  # the SVD found nothing after all
-                warnings.pop()
+        if _factor(Lk) is not None:
+            continue
+        _, count, _ = _stationary(Lk, np.zeros(other.size, dtype=complex))
+        if count == 0:
+            continue
+        if count is None or dimension is None:
+            dimension = None
+        else:
+            dimension += count * (2 if other.mirrored else 1)
+        warnings.append(f"stationary coherences between sectors differing by k = {k}")
     unique = dimension == 1
     if not unique:
         found = "several" if dimension is None else str(dimension)
         warnings.insert(
             0,
-            f"the steady state is not unique ({found} independent stationary "
-            "operators); the state reached from the initial state is returned",
+            f"the steady state is not unique ({found} independent stationary operators); "
+            "the state reached from the initial state is returned",
         )
     full = sp.csr_matrix((rho, (block.rows, block.cols)), shape=(problem.dim, problem.dim))
     return SteadyState(full, unique, dimension, residual, method, symmetry, problem.dims, warnings)
