@@ -224,7 +224,7 @@ def test_summary_helpers():
     assert bf.first_local_max(t, e) == 2.0
 
 
-@pytest.mark.parametrize(("N", "n"), [(4, 2), (7, 4)])
+@pytest.mark.parametrize(("N", "n"), [(4, 2), pytest.param(7, 4, marks=pytest.mark.slow)])
 def test_refined_maxima_match_peng_eqs_14_to_16(N, n):
     """Resonance, Delta = 0 (paper 002 Eqs. 14-16): E = B sin^2(sqrt(b) A t), E_max = B at
     tau = pi/(2 A sqrt b); P_max = B A sqrt(b) max_x sin^2(x)/x = 0.7246... B A sqrt(b)."""
