@@ -24,7 +24,7 @@ QuTiP (the paper's method, Appendix B)
 
 Run:  python benchmarks/bench_peng_table1.py [--qutip-large subset|full|none] [--no-write]
            [--qutip-cache FILE]   (store QuTiP's results there, or reuse them if it exists)
-Writes docs/_fragments/performance_peng2021.md (and prints it).
+Writes benchmarks/results/performance_peng2021.md (and prints it).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAGMENT = ROOT / "docs" / "_fragments" / "performance_peng2021.md"
+FRAGMENT = ROOT / "benchmarks" / "results" / "performance_peng2021.md"
 LARGE_SUBSET = (1, 3, 10, 30, 50)
 
 

@@ -17,7 +17,7 @@ Then the secular sweep to N = 10⁴ with the band solver alone: the full E(t) cu
 P_av(N) sweep of target pokhrel2025-scaling (E at T = 2τ_90/(NΓ) only).
 
 Usage: ``python benchmarks/bench_pokhrel.py [--quick] [--no-write] [--out PATH]``; writes
-docs/_fragments/performance_pokhrel2025.md. Serial, one BLAS thread.
+benchmarks/results/performance_pokhrel2025.md. Serial, one BLAS thread.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def main() -> None:
     ap.add_argument("--qutip-limit", type=float, default=60.0)
     ap.add_argument("--engine-max-n", type=int, default=40)
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs/_fragments/performance_pokhrel2025.md")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/performance_pokhrel2025.md")
     args = ap.parse_args()
 
     load0 = os.getloadavg()

@@ -12,7 +12,7 @@ solve the identical truncated model). Both run serially with one BLAS thread.
   and tight ones (atol 1e-10, rtol 1e-8).
 
 Usage: ``python benchmarks/bench_yan_fig2.py [--quick] [--out PATH]``; writes a Markdown
-fragment (default docs/_fragments/performance_yan2026.md).
+fragment (default benchmarks/results/performance_yan2026.md).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def machine() -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="N = 10, five J values")
-    p.add_argument("--out", type=Path, default=Path("docs/_fragments/performance_yan2026.md"))
+    p.add_argument("--out", type=Path, default=Path("benchmarks/results/performance_yan2026.md"))
     p.add_argument("--no-tight", action="store_true", help="skip the tight-tolerance QuTiP run")
     args = p.parse_args()
 

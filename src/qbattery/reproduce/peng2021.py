@@ -17,7 +17,7 @@ size ≤ 51 here. :class:`CentralSpinSector` diagonalizes that block once and ev
 ΔE_B(t) = B<m>(t) and its derivative anywhere from the eigen-expansion — the same
 "diagonalize each sector once" strategy as :class:`qbattery.solvers.closed.ClosedEvolution`, but
 without building the (N_B + 1)(N + 1)-dimensional Problem, which costs more than the physics here
-(see ``docs/_fragments/performance_peng2021.md``). :func:`engine_summary` runs the same point through
+(see ``docs/performance.md``). :func:`engine_summary` runs the same point through
 ``build_problem`` + ``ClosedEvolution`` + :func:`qbattery.metrics.summarize`; Table I cross-checks a
 few points that way and ``tests/test_peng2021.py`` many more.
 

@@ -22,7 +22,7 @@ the steady state holds more (e.g. at x = 1, ω0 N(N−1)/(2(N+1)) instead of 0).
 Choices the paper leaves open: Ω_P in Fig. 2 ("Ω_R as shown") — we take Ω_P = 10 N γ_−
 (Ω_P ≫ NΓ, as the text requires); in the P_av checks Ω_P ≈ 20 NΓ, tuned so that cos(Ω_P T) = 1 at
 T = 2τ_90/(NΓ) (the worst phase of the transient oscillation, which the paper's bound covers); Fig. 4's range of N (we show 1..40 and large N).
-Paper-vs-ours diagnoses: docs/notes_pokhrel.md and docs/_fragments/reproduction_pokhrel2025.md.
+Paper-vs-ours diagnoses: docs/notes_pokhrel.md and docs/reproduction.md (Pokhrel section).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ drawn: the solid purple curves trace the first energy peak τ(J) (the paper's de
 ones the time of max_t E/t.
 
 N is not stated in the paper. We use N = 40 for the maps (see :data:`FULL` and
-docs/_fragments/reproduction_yan2026.md): the exact curves approach the HP limit only as 1/N, with
+docs/reproduction.md, Yan Fig. 2): the exact curves approach the HP limit only as 1/N, with
 a coefficient that grows with |J| n/g, so no affordable N is "in the HP regime" over a whole
 exchange period at |J| ~ ω_a; the convergence panels show N = 10, 20, 40, 80 against HP.
 """

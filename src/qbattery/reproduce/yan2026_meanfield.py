@@ -27,7 +27,7 @@ Targets:
   values 0.176 and 0.93 ω_a² do not follow from Eq. 12 with J = κ = γ = 0 (that gives 0.1620 and
   0.9044); :func:`benchmark_readings` computes the candidate definitions, and the only one that
   gives both printed numbers is Eq. 12 with the precession frequency 0.9 ω_a instead of ω_a
-  (0.1759 and 0.9320) — see docs/_fragments/reproduction_yan2026_meanfield.md.
+  (0.1759 and 0.9320) — see docs/reproduction.md (Yan, mean field).
 * ``yan2026-mf-convergence`` — max_t |w_exact − w_MF| for growing N (closed, and with collective
   decay through the Lindblad solver when it is available).
 """

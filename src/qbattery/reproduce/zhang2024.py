@@ -8,7 +8,7 @@
   recharging work W_R and the efficiency η = W/W_R (Sec. V, Eqs. 25-32 and the appendix), with
   H_0 = ω_q S_z, in the symmetric manifold j = N/2 (the "eigenstates of the large spin operator").
 
-Conventions (docs/_fragments/conventions_zhang2024.md): the sum over atoms of Eq. 3 (ordered pairs
+Conventions (docs/conventions.md, Zhang section): the sum over atoms of Eq. 3 (ordered pairs
 i ≠ j) and Eq. 5 is primary ("Eq. 3" curves); the paper's own Eq. 11/12 with spin-j operators is
 the same model at half the couplings ("Eq. 11" curves, exactly Eq. 3 with g/2 and g_c/2). Sec. II
 and III dissipators are κD[a], γD[S_-]; Sec. IV's factor-2 dissipators are passed as 2κ, 2γ_e, 2γ_m.
