@@ -140,7 +140,9 @@ def main() -> None:
     ap.add_argument("--qutip-limit", type=float, default=60.0)
     ap.add_argument("--engine-max-n", type=int, default=40)
     ap.add_argument("--no-write", action="store_true")
-    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/performance_pokhrel2025.md")
+    ap.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks/results/performance_pokhrel2025.md"
+    )
     args = ap.parse_args()
 
     load0 = os.getloadavg()
