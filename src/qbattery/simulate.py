@@ -103,12 +103,12 @@ def _state_series(problem: Problem, evolution, wanted: list[str], warnings: list
     out = {name: np.zeros(T) for name in wanted if name in STATE_SERIES}
     for rows, rho in evolution.battery_states():
         energies = np.einsum("ij,tji->t", H, rho).real
-        pops = np.linalg.eigvalsh(rho)
+        # eigenvalues decreasing (eigvalsh gives them increasing), paired with levels increasing
+        pops = np.clip(np.linalg.eigvalsh(rho)[:, ::-1], 0, None)
         if "ergotropy" in out:
-            out["ergotropy"][rows] = energies - [metrics.passive_energy(p, full) for p in pops]
+            out["ergotropy"][rows] = energies - pops @ np.sort(full)[: pops.shape[1]]
         if "ergotropy_symmetric" in out:
-            passive = [metrics.passive_energy(p, symmetric) for p in pops]
-            out["ergotropy_symmetric"][rows] = energies - passive
+            out["ergotropy_symmetric"][rows] = energies - pops @ np.sort(symmetric)[: pops.shape[1]]
         if "purity" in out:
             out["purity"][rows] = np.einsum("tij,tji->t", rho, rho).real
     return out
