@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as la
+import scipy.integrate
 import scipy.sparse as sp
-from scipy.integrate import solve_ivp
 from scipy.sparse.linalg import LinearOperator, expm_multiply, onenormest, splu
 from threadpoolctl import threadpool_limits
 
@@ -330,13 +330,14 @@ class LindbladEvolution:
 
         Each block's mean rotation μ_k (the imaginary mean of its diagonal, e.g. −iωk on resonance)
         is taken out exactly, ρ_k(t) = e^{μ_k t} ρ̃_k(t), so that blocks far from k = 0 cost no more
-        than k = 0.
+        than k = 0. The solver is stepped by hand and its dense output written straight into the
+        (time, entry) array: solve_ivp's (entry, time) copies cost as much as the steps here.
         """
         t = self.times
-        mu = np.concatenate(
-            [np.full(p[0][1].shape[0], 1j * p[0][1].diagonal().imag.mean()) for p in parts]
-        )
-        L0 = (sp.block_diag([p[0][1] for p in parts], format="csr") - sp.diags(mu)).tocsr()
+        sizes = [p[0][1].shape[0] for p in parts]
+        mus = np.array([1j * p[0][1].diagonal().imag.mean() for p in parts])
+        owner = np.repeat(np.arange(len(parts)), sizes)  # block of every entry
+        L0 = (sp.block_diag([p[0][1] for p in parts], format="csr") - sp.diags(mus[owner])).tocsr()
         driven = [
             (parts[0][g][0], sp.block_diag([p[g][1] for p in parts], format="csr"))
             for g in range(1, len(parts[0]))
@@ -349,21 +350,30 @@ class LindbladEvolution:
             return out
 
         y = np.concatenate(y0)
+        states = np.empty((len(t), len(y)), dtype=complex)
+        states[0] = y
         with threadpool_limits(1):  # vector work is memory bound; threads only contend
             if self.method == "expm":
                 states = expm_multiply(L0, y, start=t[0], stop=t[-1], num=len(t), endpoint=True)
+                states *= np.exp(np.outer(t, mus))[:, owner]
             else:
                 method = self.ode_method
                 jac = {"jac": L0} if method in ("BDF", "Radau") and not driven else {}
-                sol = solve_ivp(
-                    rhs, (t[0], t[-1]), y, t_eval=t, method=method, rtol=rtol, atol=atol, **jac
+                solver = getattr(scipy.integrate, method)(
+                    rhs, t[0], y, t[-1], rtol=rtol, atol=atol, **jac
                 )  # fmt: skip
-                if not sol.success:
-                    raise RuntimeError(f"time integration failed: {sol.message}")
-                states = sol.y.T.copy()
-        for n, x in enumerate(t):
-            states[n] *= np.exp(mu * x)
-        return np.split(states, np.cumsum([len(v) for v in y0])[:-1], axis=1)
+                done = 1  # grid points written
+                while done < len(t):
+                    solver.step()
+                    if solver.status == "failed":
+                        raise RuntimeError("time integration failed: step size too small")
+                    upto = np.searchsorted(t, solver.t, side="right")
+                    if upto > done:
+                        x = t[done:upto]
+                        states[done:upto] = solver.dense_output()(x).T
+                        states[done:upto] *= np.exp(np.outer(x, mus))[:, owner]
+                        done = upto
+        return np.split(states, np.cumsum(sizes)[:-1], axis=1)
 
     # ----------------------------------------------------------------- evaluation
     @property
