@@ -12,14 +12,15 @@ the cells that ρ(0) fills or that jumps feed ((a, b) → (a + s_L, b + s_L)) ar
 charger with a Dicke battery and only losses lives in the k = 0 cells with at most its initial
 number of excitations. For the excitation number only k ≥ 0 is stored, since ρ_{−k} = ρ_k†.
 
-**Propagation.** Small blocks of a time-independent generator are exponentiated exactly: the dense
-propagator e^{LΔt} is computed once and stepped along the uniform grid. Larger blocks, and every
-block of a time-dependent generator, are stacked into one block-diagonal system and integrated with
-an adaptive Runge–Kutta method (DOP853) at the spec's rtol/atol, after taking out each block's mean
-rotation exactly (``method="expm"`` uses Krylov/Taylor ``expm_multiply`` there instead). With a
-time-independent generator the state is also available between grid points. Trace, positivity of
-the battery state and the population of the top Fock level are monitored and reported in ``info``
-(warnings in ``info["warnings"]``).
+**Propagation.** A time-independent generator on a uniform grid is exponentiated exactly: small
+blocks with the dense propagator e^{LΔt}, computed once and stepped along the grid; larger blocks,
+stacked into one block-diagonal system with each block's mean rotation taken out, by Taylor
+expansions that each cover several grid points (the series is cut only where its rest is provably
+below 2⁻⁵³ of the norm). A time-dependent generator or a non-uniform grid is integrated with an
+adaptive Runge–Kutta method (DOP853) at the spec's rtol/atol. With a time-independent generator
+the state is also available between grid points (a short Taylor expansion from the grid point
+before). Trace, positivity of the battery state and the population of the top Fock level are
+monitored and reported in ``info`` (warnings in ``info["warnings"]``).
 
 **Steady state.** :func:`steady_state` solves L ρ = 0 in the k = 0 block with one row replaced by
 the trace (sparse LU). A singular system (by its condition estimate) means several steady states:
@@ -33,10 +34,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.linalg as la
 import scipy.integrate
+import scipy.linalg as la
 import scipy.sparse as sp
-from scipy.sparse.linalg import LinearOperator, expm_multiply, onenormest, splu
+from scipy.sparse.linalg import LinearOperator, onenormest, splu
 from threadpoolctl import threadpool_limits
 
 from qbattery.operators.symmetry import excitation_number, sector_labels
@@ -44,6 +45,9 @@ from qbattery.solvers import register
 from qbattery.spec import SpecError
 
 TIME_CHUNK = 512
+TAYLOR_REACH = 10.0  # largest h‖L‖₁ of one Taylor expansion (rounding grows like e^{h‖L‖}·2⁻⁵³)
+TAYLOR_TERMS = 100  # never reached with h‖L‖₁ ≤ TAYLOR_REACH (10^100/100! < 1e-57)
+TAYLOR_TOL = 2.0**-53
 DENSE_EXPM = 300  # largest block exponentiated densely (e^{LΔt} once, then steps)
 ODE_METHOD = "DOP853"
 TRUNCATION_WARN = 1e-6  # population of the top Fock level
@@ -251,14 +255,62 @@ def _check_supported(problem) -> None:
 # --------------------------------------------------------------------------- evolution
 
 
+def _taylor_terms(L: sp.spmatrix, y: np.ndarray, h: float, norm: float) -> np.ndarray:
+    """The rows (hL)^m y / m!, m = 0, 1, ..., until the rest of the series is below 2⁻⁵³‖y‖₁.
+
+    Stops at the first m > 2h‖L‖₁ (``norm`` = ‖L‖₁) whose term has ‖·‖₁ ≤ 2⁻⁵³‖y‖₁: each further
+    term is then at most half the one before, so the rest of the series is smaller than that term.
+    """
+    terms = [y]
+    limit, small = 2 * norm * abs(h), TAYLOR_TOL * np.abs(y).sum()
+    for m in range(1, TAYLOR_TERMS):
+        terms.append((L @ terms[-1]) * (h / m))
+        if m > limit and np.abs(terms[-1]).sum() <= small:
+            break
+    return np.array(terms)
+
+
+def _expm_vector(L: sp.spmatrix, y: np.ndarray, dt: float, norm: float) -> np.ndarray:
+    """e^{L·dt} y by Taylor expansions with h‖L‖₁ ≤ TAYLOR_REACH (``norm`` = ‖L‖₁)."""
+    steps = int(np.ceil(norm * abs(dt) / TAYLOR_REACH))
+    for _ in range(steps):
+        y = _taylor_terms(L, y, dt / steps, norm).sum(axis=0)
+    return y
+
+
+def _taylor_grid(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float) -> np.ndarray:
+    """e^{L(t − t₀)} y on a uniform grid (one row per time), exact to double precision.
+
+    One expansion e^{Lh} y = Σ_m (hL)^m y/m! covers ``per`` grid intervals, with h‖L‖₁ ≤
+    TAYLOR_REACH (or an interval takes ``sub`` expansions). The grid points inside it are the same
+    terms weighted by θ^m, θ = the fraction of h reached: one real matrix product.
+    """
+    last, x = len(times) - 1, (times[1] - times[0]) * norm
+    sub = max(1, int(np.ceil(x / TAYLOR_REACH)))
+    per = max(1, int(TAYLOR_REACH // x)) if x > 0 else last
+    out = np.empty((len(times), len(y)), dtype=complex)
+    out[0] = y
+    done = 0
+    while done < last:
+        n = min(per, last - done)
+        h = (times[done + n] - times[done]) / sub
+        for _ in range(sub - 1):
+            y = _taylor_terms(L, y, h, norm).sum(axis=0)
+        terms = _taylor_terms(L, y, h, norm)
+        powers = (np.arange(1, n + 1) / n)[:, None] ** np.arange(len(terms))
+        out[done + 1 : done + n + 1] = (powers @ terms.view(float)).view(complex)
+        y, done = out[done + n], done + n
+    return out
+
+
 class LindbladEvolution:
     """ρ(t) block by block on the time grid; expectations, battery states and monitors."""
 
     solver = "lindblad"
 
     def __init__(self, problem, rtol: float = 1e-8, atol: float = 1e-10, method: str = "auto"):
-        """``method``: "auto" (dense exponentiation of small blocks, DOP853 for the rest), "expm"
-        (exact exponentiation only, time-independent generators) or a solve_ivp method for all."""
+        """``method``: "auto" (exact exponentiation for a time-independent generator on a uniform
+        grid, else DOP853), "expm" (exact exponentiation or an error) or a solve_ivp method."""
         _check_supported(problem)
         self.problem = problem
         self.times = problem.times
@@ -285,6 +337,7 @@ class LindbladEvolution:
         self.generators = [p[0][1] for p in parts]  # the constant part of each block's generator
         y0 = [self.sectors.initial_vector(b, problem.initial) for b in self.blocks]
         self.states: list[np.ndarray] = [None] * len(self.blocks)  # (T, block size) each
+        self._norms: dict[int, float] = {}  # ‖L_k‖₁, for evaluations between grid points
         rest, used = [], set()
         for n, block in enumerate(self.blocks):
             if method in ("auto", "expm") and block.size <= DENSE_EXPM:
@@ -296,7 +349,7 @@ class LindbladEvolution:
             together = self._propagate([parts[n] for n in rest], [y0[n] for n in rest], rtol, atol)
             for n, states in zip(rest, together, strict=True):
                 self.states[n] = states
-            used.add("expm_multiply" if method == "expm" else self.ode_method)
+            used.add("taylor" if method in ("auto", "expm") else method)
         self.info: dict = {
             "solver": "lindblad",
             "method": "+".join(sorted(used)),
@@ -305,7 +358,7 @@ class LindbladEvolution:
             "block_sizes": [b.size for b in self.blocks],
             "liouvillian_dimension": problem.dim**2,
         }
-        if used - {"expm", "expm_multiply"}:
+        if used - {"expm", "taylor"}:
             self.info.update(rtol=rtol, atol=atol)
         self._monitor()
 
@@ -321,17 +374,15 @@ class LindbladEvolution:
                 out[n] = step @ out[n - 1]
         return out
 
-    @property
-    def ode_method(self) -> str:
-        return ODE_METHOD if self.method in ("auto", "expm") else self.method
-
     def _propagate(self, parts, y0, rtol: float, atol: float) -> list[np.ndarray]:
-        """Several blocks as one block-diagonal system: expm_multiply or an adaptive ODE solver.
+        """Several blocks as one block-diagonal system: Taylor expansions ("auto", "expm") or an
+        ODE solver.
 
         Each block's mean rotation μ_k (the imaginary mean of its diagonal, e.g. −iωk on resonance)
-        is taken out exactly, ρ_k(t) = e^{μ_k t} ρ̃_k(t), so that blocks far from k = 0 cost no more
-        than k = 0. The solver is stepped by hand and its dense output written straight into the
-        (time, entry) array: solve_ivp's (entry, time) copies cost as much as the steps here.
+        is taken out exactly, ρ_k(t) = e^{μ_k (t − t₀)} ρ̃_k(t), so that blocks far from k = 0 cost
+        no more than k = 0 (and ‖L‖₁, which sets the Taylor steps, stays small). The ODE solver is
+        stepped by hand and its dense output written straight into the (time, entry) array:
+        solve_ivp's (entry, time) copies of it cost as much as the steps.
         """
         t = self.times
         sizes = [p[0][1].shape[0] for p in parts]
@@ -350,30 +401,30 @@ class LindbladEvolution:
             return out
 
         y = np.concatenate(y0)
-        states = np.empty((len(t), len(y)), dtype=complex)
-        states[0] = y
         with threadpool_limits(1):  # vector work is memory bound; threads only contend
-            if self.method == "expm":
-                states = expm_multiply(L0, y, start=t[0], stop=t[-1], num=len(t), endpoint=True)
-                states *= np.exp(np.outer(t, mus))[:, owner]
+            if self.method in ("auto", "expm"):
+                states = _taylor_grid(L0, y, t, float(abs(L0).sum(axis=0).max()))
             else:
-                method = self.ode_method
-                jac = {"jac": L0} if method in ("BDF", "Radau") and not driven else {}
-                solver = getattr(scipy.integrate, method)(
+                states = np.empty((len(t), len(y)), dtype=complex)
+                states[0] = y
+                jac = {"jac": L0} if self.method in ("BDF", "Radau") and not driven else {}
+                solver = getattr(scipy.integrate, self.method)(
                     rhs, t[0], y, t[-1], rtol=rtol, atol=atol, **jac
                 )  # fmt: skip
                 done = 1  # grid points written
                 while done < len(t):
-                    solver.step()
+                    message = solver.step()
                     if solver.status == "failed":
-                        raise RuntimeError("time integration failed: step size too small")
+                        raise RuntimeError(f"time integration failed: {message}")
                     upto = np.searchsorted(t, solver.t, side="right")
                     if upto > done:
                         x = t[done:upto]
                         states[done:upto] = solver.dense_output()(x).T
-                        states[done:upto] *= np.exp(np.outer(x, mus))[:, owner]
                         done = upto
-        return np.split(states, np.cumsum(sizes)[:-1], axis=1)
+        blocks = np.split(states, np.cumsum(sizes)[:-1], axis=1)
+        for mu, block in zip(mus, blocks, strict=True):
+            block *= np.exp(mu * (t - t[0]))[:, None]
+        return blocks
 
     # ----------------------------------------------------------------- evaluation
     @property
@@ -390,10 +441,11 @@ class LindbladEvolution:
         out = []
         for n in which:
             L, states = self.generators[n], self.states[n]
+            if n not in self._norms:
+                self._norms[n] = float(abs(L).sum(axis=0).max()) if L.nnz else 0.0
             chunk = np.empty((len(t), states.shape[1]), dtype=complex)
             for m, (i, x) in enumerate(zip(before, t, strict=True)):
-                dt = x - self.times[i]
-                chunk[m] = states[i] if dt == 0 else expm_multiply(dt * L, states[i])
+                chunk[m] = _expm_vector(L, states[i], x - self.times[i], self._norms[n])
             out.append(chunk)
         return out
 
