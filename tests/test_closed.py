@@ -122,3 +122,20 @@ def test_a_drive_that_vanishes_identically_is_static():
     spec["parameters"]["kappa"] = 0.0
     spec["hamiltonian"]["coupling"] = "g/sqrt(N)*exp(-kappa*t/2)*(Sp*a + Sm*ad)"
     assert qbattery.simulate(spec).info["method"] == "eigen"
+
+
+def test_a_too_small_cutoff_is_reported_with_a_larger_one():
+    # the counter-rotating Dicke coupling creates photons beyond the initial |4>
+    spec = qbattery.models.dicke_oat(4, J=0.0, g=1.5, photons=4, cutoff=6, t_max=5.0, points=51)
+    result = qbattery.simulate(spec)
+    assert result.info["max_top_fock_population"] > 1e-6
+    assert any("mode.cutoff = 11" in w for w in result.warnings)
+    spec["system"]["mode"]["cutoff"] = 40
+    assert qbattery.simulate(spec).info["max_top_fock_population"] < 1e-6
+
+
+def test_truncation_is_exact_when_the_excitation_number_bounds_the_photons():
+    # Tavis-Cummings from |down> x |4>: at most 4 photons ever, so cutoff 5 is exact
+    spec = qbattery.models.tavis_cummings(4, g=1.0, photons=4, cutoff=5, t_max=5.0, points=51)
+    result = qbattery.simulate(spec)
+    assert result.info["truncation"].startswith("exact") and not result.warnings

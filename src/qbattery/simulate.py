@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from qbattery import __version__, metrics
 from qbattery._threads import blas_for
-from qbattery.operators.symmetry import conserved_charges
+from qbattery.operators.symmetry import conserved_charges, excitation_number
 from qbattery.problem import Problem, build_problem
 from qbattery.result import Result
 from qbattery.solvers import solve
@@ -70,6 +71,8 @@ def evaluate(problem: Problem, evolution) -> Result:
         series["interaction_energy"] = evolution.expect(problem.H_coupling)
 
     warnings = list(problem.warnings) + list(evolution.info.get("warnings", []))
+    if problem.charger.kind == "mode" and "max_top_fock_population" not in evolution.info:
+        warnings += _truncation_warnings(problem, evolution)
     if STATE_SERIES & set(wanted):
         series.update(_state_series(problem, evolution, wanted, warnings))
 
@@ -87,6 +90,34 @@ def evaluate(problem: Problem, evolution) -> Result:
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__
     return Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings)
+
+
+TRUNCATION_WARN = 1e-6  # population of the top Fock level that makes results cutoff-dependent
+
+
+def _truncation_warnings(problem: Problem, evolution) -> list[str]:
+    """Warn when the mode's top Fock level is populated: the cutoff is then too small.
+
+    Exception: when H conserves the excitation number and ρ(0) holds at most cutoff − 1
+    excitations, the photon number can never reach the cutoff and the truncation is exact."""
+    cutoff = problem.charger.dim
+    if "excitation_number" in conserved_charges(problem):
+        q = excitation_number(problem)
+        if max(q[np.abs(psi) > 0].max() for _, psi in problem.initial) < cutoff:
+            evolution.info["truncation"] = "exact (excitation number conserved)"
+            return []
+    top = np.zeros(cutoff)
+    top[-1] = 1.0
+    projector = sp.kron(sp.identity(problem.battery.dim), sp.diags(top), format="csr")
+    pop = float(np.max(evolution.expect(projector)))
+    evolution.info["max_top_fock_population"] = pop
+    if pop <= TRUNCATION_WARN:
+        return []
+    return [
+        f"mode truncation: the top Fock level |{cutoff - 1}> holds up to {pop:.1e} of the "
+        f"population (> {TRUNCATION_WARN:g}), so results depend on the cutoff; use "
+        f"mode.cutoff = {int(np.ceil(1.5 * cutoff)) + 2} or more"
+    ]
 
 
 def _state_series(problem: Problem, evolution, wanted: list[str], warnings: list[str]) -> dict:
