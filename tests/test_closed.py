@@ -139,3 +139,17 @@ def test_truncation_is_exact_when_the_excitation_number_bounds_the_photons():
     spec = qbattery.models.tavis_cummings(4, g=1.0, photons=4, cutoff=5, t_max=5.0, points=51)
     result = qbattery.simulate(spec)
     assert result.info["truncation"].startswith("exact") and not result.warnings
+
+
+def test_problem_hamiltonian_at_t_adds_the_drive():
+    spec = {
+        "system": {"spins": 2},
+        "parameters": {"w": 1.0, "W": 0.3},
+        "hamiltonian": {"battery": "w*Sz", "dynamics": "w*Sz + W*cos(t)*Sx"},
+        "initial": {"battery": "down"},
+        "time": {"t_max": 1.0, "points": 3},
+    }
+    p = build_problem(spec)
+    sx = p.battery.operators["Sx"].toarray()
+    expected = p.H_battery.toarray() + 0.3 * np.cos(0.7) * sx
+    np.testing.assert_allclose(p.hamiltonian(0.7).toarray(), expected, atol=1e-14)

@@ -113,3 +113,9 @@ def test_two_level_spectrum_has_binomial_multiplicities():
     expected = sorted(2.0 * (sum(c) - 2) for c in product([0, 1], repeat=4))
     np.testing.assert_allclose(levels, expected)
     assert list(levels).count(-2.0) == comb(4, 1)
+
+
+def test_purity_of_pure_and_mixed_states():
+    psi = np.array([1.0, 1.0j]) / np.sqrt(2)
+    assert metrics.purity(np.outer(psi, psi.conj())) == pytest.approx(1.0)
+    assert metrics.purity(np.eye(4) / 4) == pytest.approx(0.25)

@@ -128,10 +128,6 @@ class Problem:
             for j, a, b in zip(js, bounds, bounds[1:], strict=False)
         ]
 
-    @cached_property
-    def _scalar_env(self) -> dict:
-        return dict(self.params)
-
 
 # --------------------------------------------------------------------------- building
 
