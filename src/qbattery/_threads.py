@@ -20,8 +20,11 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()  # inspecting the loaded libraries costs ~10 ms: do it once
 
 
+def single_blas_thread():
+    """Context manager: one BLAS thread."""
+    return _controller().limit(limits=1, user_api="blas")
+
+
 def blas_for(size: int):
     """Context manager: one BLAS thread when the largest dense block is smaller than SMALL_BLOCK."""
-    if size < SMALL_BLOCK:
-        return _controller().limit(limits=1, user_api="blas")
-    return contextlib.nullcontext()
+    return single_blas_thread() if size < SMALL_BLOCK else contextlib.nullcontext()

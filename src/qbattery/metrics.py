@@ -126,17 +126,19 @@ def summarize(
 # --------------------------------------------------------------------------- ergotropy
 
 
-def passive_energy(populations: np.ndarray, levels: np.ndarray) -> float:
+def passive_energy(populations: np.ndarray, levels: np.ndarray) -> float | np.ndarray:
     """Σ_k r_k ε_k with r sorted decreasing and ε increasing (the passive state's energy).
 
     ``levels`` may be longer than ``populations``: the extra levels pair with zero population
-    (a state supported on a subspace, e.g. the symmetric manifold of N spins).
+    (a state supported on a subspace, e.g. the symmetric manifold of N spins). A 2-D
+    ``populations`` (one row per state) gives one passive energy per row.
     """
-    r = np.sort(np.clip(np.asarray(populations, dtype=float), 0, None))[::-1]
-    eps = np.sort(np.asarray(levels, dtype=float))[: len(r)]
-    if len(eps) < len(r):
+    r = -np.sort(-np.clip(np.asarray(populations, dtype=float), 0, None), axis=-1)
+    eps = np.sort(np.asarray(levels, dtype=float))[: r.shape[-1]]
+    if len(eps) < r.shape[-1]:
         raise ValueError("fewer energy levels than populations")
-    return float(np.dot(r[: len(eps)], eps))
+    out = r @ eps
+    return float(out) if out.ndim == 0 else out
 
 
 def ergotropy(rho: np.ndarray, hamiltonian: np.ndarray, levels: np.ndarray | None = None) -> float:

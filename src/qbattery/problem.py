@@ -255,9 +255,11 @@ def build_problem(spec: Spec | dict) -> Problem:
     if spec.hamiltonian.dynamics is not None:
         generator = _operator(spec.hamiltonian.dynamics, env, dim, "hamiltonian.dynamics")
     H_static, H_driven = generator.split(dim)
+    parts = {}  # each part as a matrix (a driven part at t = 0), built once
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
+        parts[name] = part.matrix(dim, 0.0)
         if not part.is_time_dependent:
-            _check_hermitian(part.matrix(dim), f"hamiltonian.{name}")
+            _check_hermitian(parts[name], f"hamiltonian.{name}")
     _check_hermitian(H_static, "hamiltonian")
 
     local_env = dict(params) | battery.operators
@@ -270,9 +272,9 @@ def build_problem(spec: Spec | dict) -> Problem:
         charger=charger,
         times=times,
         H_battery_local=H_battery_local.matrix(dB),
-        H_battery=hb.matrix(dim),
-        H_charger=hc.matrix(dim) if not hc.is_time_dependent else hc.matrix(dim, 0.0),
-        H_coupling=hi.matrix(dim) if not hi.is_time_dependent else hi.matrix(dim, 0.0),
+        H_battery=parts["battery"],
+        H_charger=parts["charger"],
+        H_coupling=parts["coupling"],
         H_static=H_static,
         H_driven=H_driven,
         initial=[],

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 
 from qbattery import __version__, metrics
 from qbattery._threads import blas_for
+from qbattery.operators.boson import truncation_warning
 from qbattery.operators.symmetry import conserved_charges, excitation_number
 from qbattery.problem import Problem, build_problem
 from qbattery.result import Result
@@ -70,9 +71,10 @@ def evaluate(problem: Problem, evolution) -> Result:
     if "interaction_energy" in wanted:
         series["interaction_energy"] = evolution.expect(problem.H_coupling)
 
+    charges = conserved_charges(problem)
     warnings = list(problem.warnings) + list(evolution.info.get("warnings", []))
     if problem.charger.kind == "mode" and "max_top_fock_population" not in evolution.info:
-        warnings += _truncation_warnings(problem, evolution)
+        warnings += _truncation_warnings(problem, evolution, charges)
     if STATE_SERIES & set(wanted):
         series.update(_state_series(problem, evolution, wanted, warnings))
 
@@ -85,23 +87,20 @@ def evaluate(problem: Problem, evolution) -> Result:
     summary = metrics.summarize(t, energy, series.get("ergotropy"), energy_at)
     summary["E_initial"] = float(e_abs[0])
     info = dict(evolution.info)
-    info["conserved_charges"] = conserved_charges(problem)
+    info["conserved_charges"] = charges
     info["dimension"] = problem.dim
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__
     return Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings)
 
 
-TRUNCATION_WARN = 1e-6  # population of the top Fock level that makes results cutoff-dependent
-
-
-def _truncation_warnings(problem: Problem, evolution) -> list[str]:
+def _truncation_warnings(problem: Problem, evolution, charges: list[str]) -> list[str]:
     """Warn when the mode's top Fock level is populated: the cutoff is then too small.
 
     Exception: when H conserves the excitation number and ρ(0) holds at most cutoff − 1
     excitations, the photon number can never reach the cutoff and the truncation is exact."""
     cutoff = problem.charger.dim
-    if "excitation_number" in conserved_charges(problem):
+    if "excitation_number" in charges:
         q = excitation_number(problem)
         if max(q[np.abs(psi) > 0].max() for _, psi in problem.initial) < cutoff:
             evolution.info["truncation"] = "exact (excitation number conserved)"
@@ -111,13 +110,7 @@ def _truncation_warnings(problem: Problem, evolution) -> list[str]:
     projector = sp.kron(sp.identity(problem.battery.dim), sp.diags(top), format="csr")
     pop = float(np.max(evolution.expect(projector)))
     evolution.info["max_top_fock_population"] = pop
-    if pop <= TRUNCATION_WARN:
-        return []
-    return [
-        f"mode truncation: the top Fock level |{cutoff - 1}> holds up to {pop:.1e} of the "
-        f"population (> {TRUNCATION_WARN:g}), so results depend on the cutoff; use "
-        f"mode.cutoff = {int(np.ceil(1.5 * cutoff)) + 2} or more"
-    ]
+    return truncation_warning(cutoff, pop)
 
 
 def _state_series(problem: Problem, evolution, wanted: list[str], warnings: list[str]) -> dict:
@@ -134,12 +127,11 @@ def _state_series(problem: Problem, evolution, wanted: list[str], warnings: list
     out = {name: np.zeros(T) for name in wanted if name in STATE_SERIES}
     for rows, rho in evolution.battery_states():
         energies = np.einsum("ij,tji->t", H, rho).real
-        # eigenvalues decreasing (eigvalsh gives them increasing), paired with levels increasing
-        pops = np.clip(np.linalg.eigvalsh(rho)[:, ::-1], 0, None)
+        pops = np.linalg.eigvalsh(rho)
         if "ergotropy" in out:
-            out["ergotropy"][rows] = energies - pops @ np.sort(full)[: pops.shape[1]]
+            out["ergotropy"][rows] = energies - metrics.passive_energy(pops, full)
         if "ergotropy_symmetric" in out:
-            out["ergotropy_symmetric"][rows] = energies - pops @ np.sort(symmetric)[: pops.shape[1]]
+            out["ergotropy_symmetric"][rows] = energies - metrics.passive_energy(pops, symmetric)
         if "purity" in out:
             out["purity"][rows] = np.einsum("tij,tji->t", rho, rho).real
     return out

@@ -106,9 +106,9 @@ def sweep(
     grid = [
         dict(zip(names, values, strict=True)) for values in itertools.product(*(v for _, v in over))
     ]
-    for assignment in grid[:1]:  # fail fast on a bad name or value, before any work
-        validate_spec(point_spec(base_dict, assignment))
-        _check_names(base_dict, names)
+    # fail fast on a bad name or value, before any work
+    validate_spec(point_spec(base_dict, grid[0]))
+    _check_names(base_dict, names)
     h = spec_hash(base_dict)
     parts = out.with_name(out.name + ".partial")
     parts.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from scipy.special import gammaln
 
 TRUNCATION_TOLERANCE = 1e-10
+TOP_LEVEL_WARN = 1e-6  # population of the top Fock level that makes results cutoff-dependent
 
 
 class TruncationError(ValueError):
@@ -85,3 +86,14 @@ def thermal_populations(cutoff: int, nbar: float) -> np.ndarray:
             f"use cutoff >= {cutoff_for_thermal(nbar)}"
         )
     return p / p.sum()
+
+
+def truncation_warning(cutoff: int, top_population: float) -> list[str]:
+    """A warning naming a larger cutoff when the top Fock level held ``top_population``."""
+    if top_population <= TOP_LEVEL_WARN:
+        return []
+    return [
+        f"mode truncation: the top Fock level |{cutoff - 1}> holds up to {top_population:.1e} of "
+        f"the population (> {TOP_LEVEL_WARN:g}), so results depend on the cutoff; "
+        f"use mode.cutoff = {int(np.ceil(1.5 * cutoff)) + 2} or more"
+    ]

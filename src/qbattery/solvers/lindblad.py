@@ -38,8 +38,9 @@ import scipy.integrate
 import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, onenormest, splu
-from threadpoolctl import threadpool_limits
 
+from qbattery._threads import single_blas_thread
+from qbattery.operators.boson import truncation_warning
 from qbattery.operators.symmetry import excitation_number, sector_labels
 from qbattery.solvers import register
 from qbattery.spec import SpecError
@@ -50,7 +51,6 @@ TAYLOR_TERMS = 100  # never reached with h‖L‖₁ ≤ TAYLOR_REACH (10^100/10
 TAYLOR_TOL = 2.0**-53
 DENSE_EXPM = 300  # largest block exponentiated densely (e^{LΔt} once, then steps)
 ODE_METHOD = "DOP853"
-TRUNCATION_WARN = 1e-6  # population of the top Fock level
 TRACE_WARN = 1e-6
 POSITIVITY_WARN = 1e-6
 SINGULAR_CONDITION = 1e12  # condition estimate beyond which a linear system counts as singular
@@ -368,7 +368,7 @@ class LindbladEvolution:
         t = self.times
         out = np.empty((len(t), len(y0)), dtype=complex)
         out[0] = y0
-        with threadpool_limits(1):  # threaded BLAS loses on small blocks (ARCHITECTURE.md)
+        with single_blas_thread():  # threaded BLAS loses on small blocks (ARCHITECTURE.md)
             step = la.expm(L.toarray() * (t[1] - t[0]))
             for n in range(1, len(t)):
                 out[n] = step @ out[n - 1]
@@ -401,7 +401,7 @@ class LindbladEvolution:
             return out
 
         y = np.concatenate(y0)
-        with threadpool_limits(1):  # vector work is memory bound; threads only contend
+        with single_blas_thread():  # vector work is memory bound; threads only contend
             if self.method in ("auto", "expm"):
                 states = _taylor_grid(L0, y, t, float(abs(L0).sum(axis=0).max()))
             else:
@@ -509,12 +509,7 @@ class LindbladEvolution:
             top = diag & (block.rows % cutoff == cutoff - 1)
             pop = float(np.max(states[:, top].sum(axis=1).real))
             self.info["max_top_fock_population"] = pop
-            if pop > TRUNCATION_WARN:
-                warnings.append(
-                    f"mode truncation: the top Fock level |{cutoff - 1}> holds up to {pop:.1e} "
-                    f"of the population (> {TRUNCATION_WARN:g}), so results depend on the cutoff; "
-                    f"use mode.cutoff = {int(np.ceil(1.5 * cutoff)) + 2} or more"
-                )
+            warnings += truncation_warning(cutoff, pop)
         lowest = min(float(np.linalg.eigvalsh(rho).min()) for _, rho in self.battery_states())
         self.info["min_battery_eigenvalue"] = lowest
         if lowest < -POSITIVITY_WARN:
