@@ -81,7 +81,7 @@ class Problem:
     collapse: list[
         tuple[str, expr.Coef, sp.csr_matrix]
     ]  # (name, rate(t), L), D[L] = LρL† − ½{L†L,ρ}
-    local_noise: dict[str, expr.Coef] = field(default_factory=dict)  # local_decay / local_dephasing
+    local_noise: dict[str, expr.Coef] = field(default_factory=dict)  # LOCAL_CHANNELS: rate
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -108,12 +108,11 @@ class Problem:
         return H
 
     @cached_property
-    def battery_spin_spectra(self) -> list[tuple[float, np.ndarray]]:
-        """Eigenvalues of H_B on one copy of each spin-j irrep, j = N/2, N/2 − 1, ...
+    def battery_spin_blocks(self) -> list[tuple[float, np.ndarray]]:
+        """H_B on one copy of each spin-j irrep, j = N/2, N/2 − 1, ... (dense matrices).
 
         H_B is a function of collective operators, so on N spin-1/2 it acts as the same matrix on
-        every copy of the spin-j irrep; its full 2^N spectrum is the union of these spectra, each
-        level repeated d_j times. One evaluation over the direct sum ⊕_j of spin-j operators.
+        every copy of the spin-j irrep. One evaluation over the direct sum ⊕_j of spin-j operators.
         """
         js = spin.spins_in(self.battery.size)
         per_j = [spin.spin_operators(j) for j in js]
@@ -123,11 +122,66 @@ class Problem:
         dims = [round(2 * j) + 1 for j in js]
         H = expr.evaluate(self.spec.hamiltonian.battery, env).matrix(sum(dims)).toarray()
         bounds = np.cumsum([0, *dims])
-        return [
-            (j, np.linalg.eigvalsh(H[a:b, a:b]))
-            for j, a, b in zip(js, bounds, bounds[1:], strict=False)
-        ]
+        return [(j, H[a:b, a:b]) for j, a, b in zip(js, bounds, bounds[1:], strict=False)]
 
+    @cached_property
+    def battery_spin_spectra(self) -> list[tuple[float, np.ndarray]]:
+        """Eigenvalues of H_B on one copy of each spin-j irrep: its full 2^N spectrum is their
+        union, each level repeated d_j times."""
+        return [(j, np.linalg.eigvalsh(H)) for j, H in self.battery_spin_blocks]
+
+    def spin_block(self, j: float) -> SpinBlock:
+        """The operators of the spin-j irrep ⊗ charger (see :mod:`qbattery.operators.permutational`).
+
+        Every collective expression of the spec is evaluated again with spin-j matrices, so a
+        block sees exactly the Hamiltonian and collapse operators the spec writes."""
+        if j not in self._blocks:
+            self._blocks[j] = _spin_block(self, j)
+        return self._blocks[j]
+
+    @cached_property
+    def _blocks(self) -> dict:
+        return {}
+
+
+@dataclass
+class SpinBlock:
+    """Operators on (spin-j irrep) ⊗ charger: the generator, its parts and the collapse operators."""
+
+    j: float
+    dim: int
+    H_battery: sp.csr_matrix
+    H_charger: sp.csr_matrix
+    H_coupling: sp.csr_matrix
+    H_static: sp.csr_matrix
+    H_driven: list[tuple[expr.Coef, sp.csr_matrix]]
+    collapse: list[tuple[str, expr.Coef, sp.csr_matrix]]
+    Sz: sp.csr_matrix
+
+    @property
+    def is_time_dependent(self) -> bool:
+        return bool(self.H_driven) or any(not c.is_constant for _, c, _ in self.collapse)
+
+
+def _spin_block(problem: Problem, j: float) -> SpinBlock:
+    spec, n = problem.spec, round(2 * j)
+    battery = _spin_space("spins", n, BATTERY_SPIN_SYMBOLS)
+    env = _Env(problem.params, _EmbeddedOperators(battery, problem.charger))
+    dim = battery.dim * problem.charger.dim
+    h = spec.hamiltonian
+    parts = {k: _operator(getattr(h, k), env, dim, f"hamiltonian.{k}") for k in PARTS}
+    generator = parts["battery"] + parts["charger"] + parts["coupling"]
+    if h.dynamics is not None:
+        generator = _operator(h.dynamics, env, dim, "hamiltonian.dynamics")
+    H_static, H_driven = generator.split(dim)
+    collapse, _ = _noise(spec, env, dim, env._ops)
+    return SpinBlock(
+        j, dim, *(parts[k].matrix(dim, 0.0) for k in PARTS), H_static, H_driven, collapse,
+        env._ops["Sz"],
+    )  # fmt: skip
+
+
+PARTS = ("battery", "charger", "coupling")
 
 # --------------------------------------------------------------------------- building
 
@@ -281,7 +335,7 @@ def build_problem(spec: Spec | dict) -> Problem:
         collapse=[],
     )
     problem.initial = _initial_state(problem)
-    if spec.initial.battery == "ground" and battery.kind == "spins":
+    if spec.initial.total is None and spec.initial.battery == "ground" and battery.kind == "spins":
         problem.warnings += _ground_outside_symmetric(problem)
     problem.collapse, problem.local_noise = _noise(spec, env, dim, full_ops)
     return problem
@@ -298,6 +352,10 @@ def _check_hermitian(H: sp.spmatrix, where: str) -> None:
 
 def _initial_state(problem: Problem) -> list[tuple[float, np.ndarray]]:
     spec = problem.spec
+    if spec.initial.total == "ground":
+        if problem.H_driven:
+            raise SpecError("initial.total", "the generator depends on t: no single ground state")
+        return [(1.0, _ground_state(problem.H_static.toarray(), "initial.total"))]
     battery = _battery_state(problem, spec.initial.battery)
     components = _charger_components(problem.charger, spec.initial.charger)
     return [(w, np.kron(battery, psi)) for w, psi in components]
@@ -432,6 +490,7 @@ def _complex(value, where: str) -> complex:
 
 # --------------------------------------------------------------------------- noise
 
+LOCAL_CHANNELS = ("local_decay", "local_dephasing", "local_pumping")
 _MODE_CHANNELS = {"mode_loss": "a"}
 _COLLECTIVE_CHANNELS = {"collective_decay": "Sm"}
 
@@ -439,14 +498,16 @@ _COLLECTIVE_CHANNELS = {"collective_decay": "Sm"}
 def _noise(spec: Spec, env: dict, dim: int, full_ops: dict):
     collapse, local = [], {}
     noise = spec.noise
-    for name in ("mode_loss", "collective_decay", "local_decay", "local_dephasing"):
+    for name in ("mode_loss", "collective_decay", *LOCAL_CHANNELS):
         where = f"noise.{name}"
         rate = _rate(getattr(noise, name), env, where)
         if rate is None:
             continue
-        if name in ("local_decay", "local_dephasing"):
+        if name in LOCAL_CHANNELS:
             if spec.system.spins is None:
                 raise SpecError(where, "local noise is defined for a battery of spins")
+            if not rate.is_constant:
+                raise SpecError(where, "a local rate must not depend on t")
             local[name] = rate
             continue
         symbol = {**_MODE_CHANNELS, **_COLLECTIVE_CHANNELS}[name]

@@ -25,6 +25,8 @@ SERIES = (
     "purity",
     "charger_energy",
     "interaction_energy",
+    "switching_cost",  # −Tr[ρ(t) H_I], the cost of switching the coupling off (Canzio Eq. 5)
+    "locked_energy",  # passive energy above the ground level: E_B − ergotropy
     "u",  # mean-field Bloch vector: <S_x>/S, <S_y>/S, <S_z>/S (solver = "meanfield")
     "v",
     "w",
@@ -79,6 +81,15 @@ class Hamiltonian(_Section):
 class Initial(_Section):
     battery: str | dict[str, Any] = "ground"
     charger: str | dict[str, Any] | None = None
+    total: Literal["ground"] | None = None  # the ground state of the whole generator instead
+
+    @model_validator(mode="after")
+    def _total_alone(self) -> Initial:
+        if self.total is not None and "battery" in self.model_fields_set:
+            raise ValueError("give either 'total' or 'battery'/'charger', not both")
+        if self.total is not None and self.charger is not None:
+            raise ValueError("give either 'total' or 'battery'/'charger', not both")
+        return self
 
 
 class Collapse(_Section):
@@ -90,6 +101,7 @@ class Noise(_Section):
     mode_loss: Scalar = 0.0
     local_decay: Scalar = 0.0
     local_dephasing: Scalar = 0.0
+    local_pumping: Scalar = 0.0
     collective_decay: Scalar = 0.0
     collapse: list[Collapse] = Field(default_factory=list)
 
@@ -103,6 +115,9 @@ class Run(_Section):
     solver: Literal[SOLVERS] = "auto"  # type: ignore[valid-type]
     rtol: float = Field(default=1e-8, gt=0, lt=1)
     atol: float = Field(default=1e-10, gt=0, lt=1)
+    # permutational solver: coherence sectors k are added until the battery state changes by
+    # less than this (trace norm) over the whole run
+    sector_tol: float = Field(default=1e-7, gt=0, lt=1)
 
 
 class Output(_Section):
@@ -136,6 +151,7 @@ class Spec(_Section):
             self.noise.mode_loss,
             self.noise.local_decay,
             self.noise.local_dephasing,
+            self.noise.local_pumping,
             self.noise.collective_decay,
         )
         return bool(self.noise.collapse) or any(r != 0 and r != "0" for r in rates)

@@ -39,6 +39,7 @@ BUILTIN = {
     "closed": "qbattery.solvers.closed",
     "lindblad": "qbattery.solvers.lindblad",
     "meanfield": "qbattery.solvers.meanfield",
+    "permutational": "qbattery.solvers.permutational",
 }
 
 

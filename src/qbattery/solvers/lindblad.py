@@ -278,18 +278,18 @@ def _expm_vector(L: sp.spmatrix, y: np.ndarray, dt: float, norm: float) -> np.nd
     return y
 
 
-def _taylor_grid(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float) -> np.ndarray:
-    """e^{L(t − t₀)} y on a uniform grid (one row per time), exact to double precision.
+def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float):
+    """e^{L(t − t₀)} y on a uniform grid, exact to double precision, in chunks (first row, states).
 
     One expansion e^{Lh} y = Σ_m (hL)^m y/m! covers ``per`` grid intervals, with h‖L‖₁ ≤
     TAYLOR_REACH (or an interval takes ``sub`` expansions). The grid points inside it are the same
-    terms weighted by θ^m, θ = the fraction of h reached: one real matrix product.
+    terms weighted by θ^m, θ = the fraction of h reached: one real matrix product. The chunks
+    cover rows 1, 2, ... in order (row 0 is y itself); only one chunk is alive at a time, so a
+    caller that reduces each chunk never holds the whole trajectory.
     """
     last, x = len(times) - 1, (times[1] - times[0]) * norm
     sub = max(1, int(np.ceil(x / TAYLOR_REACH)))
     per = max(1, int(TAYLOR_REACH // x)) if x > 0 else last
-    out = np.empty((len(times), len(y)), dtype=complex)
-    out[0] = y
     done = 0
     while done < last:
         n = min(per, last - done)
@@ -298,8 +298,18 @@ def _taylor_grid(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float) 
             y = _taylor_terms(L, y, h, norm).sum(axis=0)
         terms = _taylor_terms(L, y, h, norm)
         powers = (np.arange(1, n + 1) / n)[:, None] ** np.arange(len(terms))
-        out[done + 1 : done + n + 1] = (powers @ terms.view(float)).view(complex)
-        y, done = out[done + n], done + n
+        chunk = (powers @ terms.view(float)).view(complex)
+        del terms
+        yield done + 1, chunk
+        y, done = chunk[-1], done + n
+
+
+def _taylor_grid(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float) -> np.ndarray:
+    """e^{L(t − t₀)} y on a uniform grid (one row per time): :func:`taylor_chunks` collected."""
+    out = np.empty((len(times), len(y)), dtype=complex)
+    out[0] = y
+    for first, chunk in taylor_chunks(L, y, times, norm):
+        out[first : first + len(chunk)] = chunk
     return out
 
 

@@ -1,0 +1,581 @@
+"""Local noise on N spins ⊗ a mode: the permutation-invariant solver, sector by sector.
+
+The state is kept as block states σ_j on (spin-j irrep) ⊗ mode, j = N/2, N/2 − 1, ...
+(:mod:`qbattery.operators.permutational`): O(N³·cutoff²) numbers instead of 4^N·cutoff². Every
+collective term of the spec (Hamiltonian, mode loss, collective or custom collapse operators) acts
+inside each block; local decay, dephasing and pumping add an anticommutator inside the block and
+jumps into the blocks j ± 1.
+
+**Sectors.** With q = (number of excited atoms) + (photon number), the Hamiltonian may conserve q
+(Tavis–Cummings), its parity (Dicke) or neither; every channel shifts q by a fixed amount (local
+decay and loss −1, dephasing 0, pumping +1). Then the entries of ρ with q(ket) − q(bra) = k form
+an invariant sector, solved one at a time so that memory is one sector. For the excitation number
+only k ≥ 0 is solved (sector −k is the conjugate of k); when no channel raises q, every state above
+the initial maximum of q stays empty and is dropped exactly. E_B and every q-conserving observable
+need k = 0 alone; the battery's reduced state needs sector k for its k-th off-diagonal, so the
+sectors k = 1, 2, ... are added until two in a row change it by less than ``run.sector_tol``
+(trace-norm bound), and the rule and the increments are reported in ``info``.
+
+**Propagation.** Each sector's generator is one sparse matrix (the collective part entry by entry
+as in :mod:`qbattery.solvers.lindblad`, the local jumps as shifts between neighbouring blocks);
+its mean rotation is taken out exactly, and a time-independent generator on a uniform grid is
+exponentiated by exact Taylor expansions (:func:`~qbattery.solvers.lindblad.taylor_chunks`), else
+integrated with DOP853 at rtol/atol. States are never stored: each chunk of the trajectory is
+reduced at once to the expectations and the battery's block states the results need.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+import scipy.integrate
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from qbattery._threads import single_blas_thread
+from qbattery.operators import permutational as perm
+from qbattery.operators.boson import truncation_warning
+from qbattery.solvers import register
+from qbattery.solvers.lindblad import (
+    TRACE_WARN,
+    _Block,
+    _generator_terms,
+    _Sectors,
+    _shift,
+    taylor_chunks,
+)
+from qbattery.spec import SpecError
+
+POSITIVITY_WARN = 1e-6
+BYTES_PER_ENTRY = 16 * 40  # state, ~12 generator entries (value + index) and ~30 Taylor terms
+PART_NAMES = ("battery", "battery_squared", "charger", "coupling")
+
+
+# --------------------------------------------------------------------------- layout
+
+
+@dataclass
+class _Layout:
+    """Blocks j (descending), their operators and the charge q of every ket (k, n) of a block."""
+
+    n_spins: int
+    cutoff: int
+    js: list[float]
+    blocks: list  # problem.spin_block(j)
+    charges: list[np.ndarray]  # q of each ket index i = k·cutoff + n of block j
+    symmetry: str  # "excitation_number" | "parity" | "none"
+    modulus: int | None
+    q_max: int | None  # states with a larger q stay empty (None: keep all)
+
+    def wrap(self, x):
+        return x % self.modulus if self.modulus else x
+
+
+def _layout(problem) -> _Layout:
+    n, nc = problem.battery.size, problem.charger.dim
+    js = perm.spins(n)
+    blocks = [problem.spin_block(j) for j in js]
+    charges = []  # excited atoms (N/2 + m = N/2 − j + k) plus photons
+    for j in js:
+        k = np.repeat(np.arange(round(2 * j) + 1), nc)
+        charges.append(round(n / 2 - j) + k + np.tile(np.arange(nc), round(2 * j) + 1))
+    symmetry, modulus, shifts = "none", None, None
+    for name, mod in (("excitation_number", None), ("parity", 2)):
+        found = _collapse_shifts(problem, blocks, charges, mod)
+        if found is not None:
+            symmetry, modulus, shifts = name, mod, found
+            break
+    if symmetry == "none":
+        charges = [np.zeros_like(q) for q in charges]
+    q_max = None
+    if symmetry == "excitation_number" and max(shifts, default=0) <= 0:
+        top = charges[0]
+        q_max = int(max(top[np.abs(psi) > 0].max() for _, psi in problem.initial))
+    return _Layout(n, nc, js, blocks, charges, symmetry, modulus, q_max)
+
+
+def _collapse_shifts(problem, blocks, charges, modulus) -> list[int] | None:
+    """Shifts of q by every channel if H conserves q (mod ``modulus``) in every block, else None."""
+    shifts = [perm.SHIFT[name] for name in problem.local_noise]
+    for block, q in zip(blocks, charges, strict=True):
+        labels = q % modulus if modulus else q
+        hams = [block.H_static] + [op for _, op in block.H_driven]
+        if any(_shift(H, labels, modulus) != 0 for H in hams):
+            return None
+        for _, _, L in block.collapse:
+            s = _shift(L, labels, modulus)
+            if s is None:
+                return None
+            shifts.append(s)
+    return shifts
+
+
+# --------------------------------------------------------------------------- one sector
+
+
+@dataclass
+class _Sector:
+    """Entries ρ_ii' with q_i − q_i' = k (mod the symmetry), block after block."""
+
+    k: int
+    mirrored: bool
+    parts: list[_Block]  # per block j: its entries (rows = ket i, cols = bra i')
+    offsets: np.ndarray  # start of each block's entries in the sector vector
+
+    @property
+    def size(self) -> int:
+        return int(self.offsets[-1])
+
+
+def _sector(layout: _Layout, k: int) -> _Sector:
+    parts = []
+    for q in layout.charges:
+        idx = np.arange(len(q)) if layout.q_max is None else np.flatnonzero(q <= layout.q_max)
+        if (
+            layout.modulus is None and layout.symmetry != "none"
+        ):  # pair kets of q with bras of q − k
+            order = idx[np.argsort(q[idx], kind="stable")]
+            values, starts, counts = np.unique(q[order], return_index=True, return_counts=True)
+            where = {int(v): (a, c) for v, a, c in zip(values, starts, counts, strict=True)}
+            rows, cols = [], []
+            for v, (a, c) in where.items():
+                if v - k in where:
+                    b, d = where[v - k]
+                    rows.append(np.tile(order[a : a + c], d))
+                    cols.append(np.repeat(order[b : b + d], c))
+            rows = np.concatenate(rows) if rows else np.zeros(0, dtype=int)
+            cols = np.concatenate(cols) if cols else np.zeros(0, dtype=int)
+        else:
+            r, c = np.nonzero(layout.wrap(q[idx][:, None] - q[idx][None, :]) == k)
+            rows, cols = idx[r], idx[c]
+        parts.append(_Block(k, rows, cols, False))
+    offsets = np.cumsum([0] + [p.size for p in parts])
+    return _Sector(k, layout.modulus is None and k > 0, parts, offsets)
+
+
+def _local_terms(layout: _Layout, rates: dict[str, float], j: float, dim: int):
+    """−½ Σ γ {Σ_i A^i†A^i, ·} of the local channels, as a diagonal added to K = −iH − ..."""
+    m = np.repeat(np.arange(round(2 * j) + 1) - j, layout.cutoff)
+    diag = sum(
+        gamma * perm.anticommutator_diagonal(name, layout.n_spins, m)
+        for name, gamma in rates.items()
+    )
+    return sp.diags(-0.5 * np.asarray(diag, dtype=complex) * np.ones(dim), format="csr")
+
+
+def _generator(layout: _Layout, sector: _Sector, rates: dict[str, float], t: float | None):
+    """The sector's generator as groups [(coefficient or None, sparse matrix)], like
+    :func:`qbattery.solvers.lindblad._generator_terms`: the constant group first."""
+    groups: list[list] = []
+    for b, (j, block, part) in enumerate(zip(layout.js, layout.blocks, sector.parts, strict=True)):
+        ns = SimpleNamespace(
+            H_static=block.H_static, H_driven=block.H_driven, collapse=block.collapse
+        )
+        terms = _generator_terms(ns, t)
+        K = terms[0][1][0][0] + _local_terms(layout, rates, j, block.dim)
+        terms[0][1][0] = (K, None)
+        terms[0][1][1] = (None, K.conj().T.tocsr())
+        sectors = _Sectors(layout.wrap(layout.charges[b]), layout.modulus)
+        for g, (coef, pairs) in enumerate(terms):
+            if g >= len(groups):
+                groups.append([coef, []])
+            if part.size:
+                groups[g][1].append((b, b, sectors.superoperator(part, pairs)))
+    groups[0][1] += _jumps(layout, sector, rates)
+    n = sector.size
+    out = []
+    for coef, pieces in groups:
+        rows, cols, vals = [], [], []
+        for a, b, M in pieces:
+            M = M.tocoo()
+            rows.append(M.row + sector.offsets[a])
+            cols.append(M.col + sector.offsets[b])
+            vals.append(M.data)
+        data = np.concatenate(vals) if vals else np.zeros(0, dtype=complex)
+        ij = (np.concatenate(rows), np.concatenate(cols)) if vals else ([], [])
+        out.append((coef, sp.csr_matrix((data, ij), shape=(n, n))))
+    return out
+
+
+def _jumps(layout: _Layout, sector: _Sector, rates: dict[str, float]):
+    """Σ_i A^i ρ A^i† between blocks: entry (k, n; k', n') of σ_j → (k + s + δ, n; k' + s + δ, n')
+    of σ_{j+δ}, with the coefficients of :func:`qbattery.operators.permutational.jump_coefficients`."""
+    nc, out = layout.cutoff, []
+    keys = []
+    for j, part in zip(layout.js, sector.parts, strict=True):
+        dim = (round(2 * j) + 1) * nc
+        key = part.rows * dim + part.cols
+        order = np.argsort(key)
+        keys.append((key[order], order, dim))
+    index_of_j = {j: b for b, j in enumerate(layout.js)}
+    for b, (j, part) in enumerate(zip(layout.js, sector.parts, strict=True)):
+        if not part.size:
+            continue
+        k, n = np.divmod(part.rows, nc)
+        kp, np_ = np.divmod(part.cols, nc)
+        m, mp = k - j, kp - j
+        for name, gamma in rates.items():
+            s = perm.SHIFT[name]
+            for delta, coef in perm.jump_coefficients(name, layout.n_spins, j, m, mp).items():
+                jd = j + delta
+                if jd not in index_of_j or not np.any(coef):
+                    continue
+                d = index_of_j[jd]
+                two_jd = round(2 * jd)
+                kd, kpd = np.rint(m + s + jd).astype(int), np.rint(mp + s + jd).astype(int)
+                ok = (coef != 0) & (kd >= 0) & (kd <= two_jd) & (kpd >= 0) & (kpd <= two_jd)
+                sorted_keys, order, dim = keys[d]
+                key = (kd[ok] * nc + n[ok]) * dim + (kpd[ok] * nc + np_[ok])
+                loc = np.minimum(np.searchsorted(sorted_keys, key), max(len(sorted_keys) - 1, 0))
+                if len(sorted_keys) == 0 or not np.array_equal(sorted_keys[loc], key):
+                    raise RuntimeError("a local jump leaves its symmetry sector")
+                M = sp.coo_matrix(
+                    (gamma * coef[ok], (order[loc], np.flatnonzero(ok))),
+                    shape=(sector.parts[d].size, part.size),
+                )
+                out.append((d, b, M))
+    return out
+
+
+def _initial_vector(layout: _Layout, sector: _Sector, initial) -> np.ndarray:
+    """ρ(0) lives in the symmetric block j = N/2 (the first one)."""
+    y = np.zeros(sector.size, dtype=complex)
+    part = sector.parts[0]
+    for w, psi in initial:
+        y[: part.size] += w * psi[part.rows] * psi[part.cols].conj()
+    return y
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+class _Reducer:
+    """Maps a sector's entries to what results need: expectations of named operators and the
+    battery's block states B_j = Tr_C σ_j (all blocks flattened into one vector)."""
+
+    def __init__(self, layout: _Layout, sector: _Sector, operators: dict[str, list]):
+        nc = layout.cutoff
+        self.mirrored = sector.mirrored
+        self.names = list(operators)
+        weights, mirror = [], []
+        rows, cols, mirror_rows = [], [], []
+        self.battery_offsets = np.cumsum([0] + [(round(2 * j) + 1) ** 2 for j in layout.js])
+        for b, (j, part) in enumerate(zip(layout.js, sector.parts, strict=True)):
+            w = [np.asarray(ops[b][part.cols, part.rows]).ravel() for ops in operators.values()]
+            weights.append(np.array(w).T.reshape(part.size, len(self.names)))
+            if sector.mirrored:
+                wm = [
+                    np.asarray(ops[b][part.rows, part.cols]).ravel() for ops in operators.values()
+                ]
+                mirror.append(np.array(wm).T.reshape(part.size, len(self.names)))
+            k, n = np.divmod(part.rows, nc)
+            kp, np_ = np.divmod(part.cols, nc)
+            same = np.flatnonzero(n == np_)
+            dj = round(2 * j) + 1
+            rows.append(self.battery_offsets[b] + k[same] * dj + kp[same])
+            mirror_rows.append(self.battery_offsets[b] + kp[same] * dj + k[same])
+            cols.append(same + sector.offsets[b])
+        self.W = np.concatenate(weights) if weights else np.zeros((0, len(self.names)))
+        self.Wm = np.concatenate(mirror) if mirror else None
+        shape = (int(self.battery_offsets[-1]), sector.size)
+        r, c = np.concatenate(rows), np.concatenate(cols)
+        self.P = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=shape)
+        self.Pm = None
+        if sector.mirrored:
+            rm = np.concatenate(mirror_rows)
+            self.Pm = sp.csr_matrix((np.ones(len(rm)), (rm, c)), shape=shape)
+
+    def expectations(self, states: np.ndarray) -> np.ndarray:
+        out = (states @ self.W).real
+        if self.Wm is not None:
+            out += (states.conj() @ self.Wm).real
+        return out
+
+    def battery(self, states: np.ndarray) -> np.ndarray:
+        """(T, Σ_j (2j+1)²) flattened B_j; a mirrored sector adds its conjugate transpose."""
+        out = (self.P @ states.T).T
+        if self.Pm is not None:
+            out += (self.Pm @ states.T).T.conj()
+        return out
+
+
+# --------------------------------------------------------------------------- evolution
+
+
+@dataclass
+class PermutationalEvolution:
+    """Expectations and battery block states of a permutation-invariant ρ(t) on the time grid."""
+
+    problem: object
+    times: np.ndarray
+    js: list[float]
+    multiplicities: np.ndarray
+    parts: dict[str, np.ndarray]  # named expectation series
+    battery_flat: np.ndarray  # (T, Σ_j (2j+1)²): B_j = Tr_C σ_j, flattened block after block
+    info: dict = field(default_factory=dict)
+
+    solver = "permutational"
+    can_evaluate_anywhere = False
+
+    @property
+    def largest_block(self) -> int:
+        return round(2 * self.js[0]) + 1
+
+    def expect_part(self, name: str) -> np.ndarray:
+        return self.parts[name]
+
+    def expect(self, op, t=None):
+        raise TypeError(
+            "the permutational evolution evaluates the spec's own operators only (expect_part)"
+        )
+
+    def battery_blocks(self, t=None):
+        """Yields (rows, [(j, d_j, B_j of shape (T, 2j+1, 2j+1))]) with B_j = Tr_C σ_j."""
+        if t is not None:
+            raise ValueError("this evolution is known on its time grid only")
+        T = len(self.times)
+        offsets = np.cumsum([0] + [(round(2 * j) + 1) ** 2 for j in self.js])
+        blocks = []
+        for j, d, a, b in zip(self.js, self.multiplicities, offsets[:-1], offsets[1:], strict=True):
+            n = round(2 * j) + 1
+            blocks.append((j, d, self.battery_flat[:, a:b].reshape(T, n, n)))
+        yield slice(0, T), blocks
+
+
+def _part_operators(layout: _Layout) -> dict[str, list]:
+    ops: dict[str, list] = {name: [] for name in (*PART_NAMES, "top_fock", "trace")}
+    nc = layout.cutoff
+    for j, block in zip(layout.js, layout.blocks, strict=True):
+        nj = round(2 * j) + 1
+        ops["battery"].append(block.H_battery.tocsr())
+        ops["battery_squared"].append((block.H_battery @ block.H_battery).tocsr())
+        ops["charger"].append(block.H_charger.tocsr())
+        ops["coupling"].append(block.H_coupling.tocsr())
+        top = np.zeros(nc)
+        top[-1] = 1.0
+        ops["top_fock"].append(sp.kron(sp.identity(nj), sp.diags(top), format="csr"))
+        ops["trace"].append(sp.identity(nj * nc, format="csr"))
+    return ops
+
+
+def _check_memory(layout: _Layout, sector: _Sector) -> None:
+    need = sector.size * BYTES_PER_ENTRY
+    try:
+        avail = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError):  # pragma: no cover - not on Linux
+        return
+    if need > 0.8 * avail:
+        raise SpecError(
+            "system.spins",
+            f"the permutational solver needs about {need / 2**30:.1f} GiB for one sector of "
+            f"{sector.size:,} entries ({avail / 2**30:.1f} GiB available); reduce spins or the "
+            "mode cutoff",
+        )
+
+
+def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: float):
+    """Yields (first row, states) chunks of the sector's trajectory (row 0 included)."""
+    (_, L0), driven = generator[0], generator[1:]
+    mu = 1j * L0.diagonal().imag.mean() if L0.shape[0] else 0.0
+    L0 = (L0 - mu * sp.identity(L0.shape[0], format="csr")).tocsr()
+
+    def rotate(first, chunk):
+        return chunk * np.exp(mu * (times[first : first + len(chunk)] - times[0]))[:, None]
+
+    yield 0, y0[None, :]
+    uniform = len(times) > 2 and np.allclose(np.diff(times), times[1] - times[0], rtol=1e-12)
+    if not driven and (uniform or len(times) == 2):
+        norm = float(abs(L0).sum(axis=0).max()) if L0.nnz else 0.0
+        for first, chunk in taylor_chunks(L0, y0, times, norm):
+            yield first, rotate(first, chunk)
+        return
+
+    def rhs(x, v):
+        out = L0 @ v
+        for c, M in driven:
+            out += complex(c(x)) * (M @ v)
+        return out
+
+    solver = scipy.integrate.DOP853(rhs, times[0], y0, times[-1], rtol=rtol, atol=atol)
+    done = 1
+    while done < len(times):
+        message = solver.step()
+        if solver.status == "failed":
+            raise RuntimeError(f"time integration failed: {message}")
+        upto = np.searchsorted(times, solver.t, side="right")
+        if upto > done:
+            chunk = solver.dense_output()(times[done:upto]).T
+            yield done, rotate(done, chunk)
+            done = upto
+
+
+def _flips_parity(layout: _Layout, wanted: set[str]) -> bool:
+    """Whether a requested series needs the sector of odd q(ket) − q(bra) (the Dicke coupling)."""
+    if not wanted & {"switching_cost", "interaction_energy"}:
+        return False
+    labels = layout.charges[0] % 2
+    return _shift(layout.blocks[0].H_coupling, labels, 2) != 0
+
+
+def _sector_order(layout: _Layout) -> list[int]:
+    if layout.modulus is not None:
+        return [0, 1]
+    if layout.symmetry == "none":
+        return [0]
+    span = max(int(q.max()) for q in layout.charges)
+    if layout.q_max is not None:
+        span = min(span, layout.q_max)
+    return list(range(span + 1))
+
+
+def solve_permutational(problem) -> PermutationalEvolution:
+    """Evolve a spin battery with local noise in the permutation-invariant basis."""
+    _check_supported(problem)
+    layout = _layout(problem)
+    run = problem.spec.run
+    rates = {name: float(c.value.real) for name, c in problem.local_noise.items()}
+    times = problem.times
+    T, n_battery = len(times), sum((round(2 * j) + 1) ** 2 for j in layout.js)
+    wanted = set(problem.spec.output.series)
+    need_state = bool(wanted & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
+    operators = _part_operators(layout)
+    parts = {name: np.zeros(T) for name in operators}
+    battery = np.zeros((T, n_battery), dtype=complex)
+    odd = _flips_parity(layout, wanted)
+    info: dict = {
+        "solver": "permutational",
+        "symmetry": layout.symmetry,
+        "blocks": len(layout.js),
+        "local_rates": rates,
+        "excitation_cap": layout.q_max,
+        "sectors_integrated": [],
+        "sector_sizes": [],
+        "sector_increments": [],
+    }
+    methods, small_in_a_row = set(), 0
+    with single_blas_thread():
+        for k in _sector_order(layout):
+            sector = _sector(layout, k)
+            y0 = _initial_vector(layout, sector, problem.initial)
+            if sector.size == 0 or not np.any(y0):
+                continue  # an invariant sector that starts empty stays empty
+            if k != 0 and not need_state and not (layout.modulus and odd):
+                break  # q-conserving observables need k = 0 only
+            _check_memory(layout, sector)
+            generator = _generator(layout, sector, rates, None)
+            reducer = _Reducer(layout, sector, operators)
+            increment = np.zeros(T)
+            for first, chunk in _propagate(generator, y0, times, run.rtol, run.atol):
+                rows = slice(first, first + len(chunk))
+                values = reducer.expectations(chunk)
+                for n, name in enumerate(reducer.names):
+                    parts[name][rows] += values[:, n]
+                b = reducer.battery(chunk)
+                battery[rows] += b
+                increment[rows] = np.sqrt((np.abs(b) ** 2).sum(axis=1))
+            methods.add("taylor" if len(generator) == 1 else "dop853")
+            info["sectors_integrated"].append(k)
+            info["sector_sizes"].append(sector.size)
+            # √(2j+1)·‖·‖_F bounds the trace norm of the sector's share of ρ_B
+            bound = float(increment.max()) * np.sqrt(round(2 * layout.js[0]) + 1)
+            info["sector_increments"].append(bound)
+            if k > 0 and layout.modulus is None:
+                small_in_a_row = small_in_a_row + 1 if bound < run.sector_tol else 0
+                if small_in_a_row >= 2:
+                    break
+    info["method"] = "+".join(sorted(methods))
+    if "dop853" in methods:
+        info.update(rtol=run.rtol, atol=run.atol)
+    if layout.modulus is None and layout.symmetry != "none" and need_state:
+        info["sector_rule"] = (
+            f"sectors k = 0..{info['sectors_integrated'][-1]}: added until two in a row changed "
+            f"the battery state by < {run.sector_tol:g} (trace norm)"
+        )
+    js = layout.js
+    mult = np.array([perm.multiplicity(layout.n_spins, j) for j in js])
+    evolution = PermutationalEvolution(problem, times, js, mult, parts, battery, info)
+    _monitor(evolution, layout)
+    return evolution
+
+
+def _check_supported(problem) -> None:
+    if problem.battery.kind != "spins":
+        raise SpecError("run.solver", "the permutational solver needs a battery of spins")
+    if problem.charger.kind not in ("mode", "none"):
+        raise SpecError(
+            "run.solver", "the permutational solver takes a mode (or no) charger, not bath spins"
+        )
+
+
+def _monitor(evolution: PermutationalEvolution, layout: _Layout) -> None:
+    info, parts = evolution.info, evolution.parts
+    warnings = []
+    trace = parts.pop("trace")
+    error = float(np.max(np.abs(trace - trace[0])))
+    info["trace_error"] = error
+    if error > TRACE_WARN:
+        warnings.append(f"the trace of ρ drifted by {error:.2e}; tighten rtol/atol")
+    top = parts.pop("top_fock")
+    if layout.cutoff > 1:
+        info["max_top_fock_population"] = float(top.max())
+        warnings += truncation_warning(layout.cutoff, float(top.max()))
+    _, blocks = next(evolution.battery_blocks())
+    lowest = min(float(np.linalg.eigvalsh(B).min()) for _, _, B in blocks if B.size)
+    info["min_battery_eigenvalue"] = lowest
+    if lowest < -POSITIVITY_WARN:
+        warnings.append(f"the battery state lost positivity (smallest eigenvalue {lowest:.2e})")
+    info["warnings"] = warnings
+
+
+# --------------------------------------------------------------------------- steady state
+
+
+@dataclass
+class PermutationalSteadyState:
+    """The stationary state in the k = 0 sector: named expectations and battery block states."""
+
+    parts: dict[str, float]
+    js: list[float]
+    blocks: list[np.ndarray]  # B_j = Tr_C σ_j
+    residual: float
+
+    def expect_part(self, name: str) -> float:
+        return self.parts[name]
+
+
+def steady_state(problem) -> PermutationalSteadyState:
+    """Solve L ρ = 0, Tr ρ = 1 in the k = 0 sector (sparse LU with one row replaced by the trace).
+
+    With the excitation number conserved and no raising channel, only the states up to the
+    initial maximum of q are kept, so the result is the state reached from ρ(0)."""
+    layout = _layout(problem)
+    rates = {name: float(c.value.real) for name, c in problem.local_noise.items()}
+    sector = _sector(layout, 0)
+    ((_, L),) = _generator(layout, sector, rates, 0.0)
+    operators = _part_operators(layout)
+    reducer = _Reducer(layout, sector, operators)
+    trace = reducer.W[:, reducer.names.index("trace")].astype(complex)
+    r = int(np.flatnonzero(trace)[0])
+    A = L.tolil()
+    A[r, :] = trace
+    try:
+        rho = splu(sp.csc_matrix(A)).solve(np.eye(1, sector.size, r).ravel().astype(complex))
+    except RuntimeError as err:
+        raise RuntimeError(f"the steady state is not unique or not found: {err}") from None
+    residual = float(np.max(np.abs(L @ rho)))
+    values = reducer.expectations(rho[None, :])[0]
+    flat = reducer.battery(rho[None, :])[0]
+    offsets = reducer.battery_offsets
+    blocks = [
+        flat[a:b].reshape(round(2 * j) + 1, -1)
+        for j, a, b in zip(layout.js, offsets[:-1], offsets[1:], strict=True)
+    ]
+    return PermutationalSteadyState(
+        dict(zip(reducer.names, values, strict=True)), layout.js, blocks, residual
+    )
+
+
+register("permutational")(solve_permutational)
