@@ -1,5 +1,6 @@
 """Builders of the literature's batteries (each returns a spec dict) and the named presets."""
 
+from qbattery.models.canzio import canzio
 from qbattery.models.central_spin import central_spin
 from qbattery.models.dicke import dicke_oat, tavis_cummings
 from qbattery.models.driven import driven_dressed, driven_full
@@ -8,6 +9,7 @@ from qbattery.models.zhang import zhang_cavity, zhang_drive, zhang_three_level
 
 __all__ = [
     "PRESETS",
+    "canzio",
     "central_spin",
     "dicke_oat",
     "driven_dressed",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from qbattery.models.canzio import canzio
 from qbattery.models.central_spin import central_spin
 from qbattery.models.dicke import dicke_oat, tavis_cummings
 from qbattery.models.driven import driven_dressed
@@ -31,6 +32,16 @@ def _dicke(axis: str):
 
 
 PRESETS: dict[str, Preset] = {
+    "canzio-dicke": Preset(
+        "Canzio 2024 Dicke battery, local decay + dephasing + cavity loss (Eqs. 1, 3), g = g_c/2",
+        lambda **kw: canzio(coupling="dicke", **kw),
+        {"n_atoms": "spins"},
+    ),
+    "canzio-tc": Preset(
+        "Canzio 2024 Tavis-Cummings battery, local decay + dephasing + cavity loss (Eqs. 2, 3)",
+        lambda **kw: canzio(coupling="tc", **kw),
+        {"n_atoms": "spins"},
+    ),
     "central-spin": Preset(
         "Peng 2021 central-spin battery: B*Sz + h*Jz + A(S+J- + S-J+) + 2Δ SzJz",
         central_spin,

@@ -264,6 +264,8 @@ class _Reducer:
         rows, cols, mirror_rows = [], [], []
         self.battery_offsets = np.cumsum([0] + [(round(2 * j) + 1) ** 2 for j in layout.js])
         for b, (j, part) in enumerate(zip(layout.js, sector.parts, strict=True)):
+            if not part.size:
+                continue
             w = [np.asarray(ops[b][part.cols, part.rows]).ravel() for ops in operators.values()]
             weights.append(np.array(w).T.reshape(part.size, len(self.names)))
             if sector.mirrored:
@@ -533,6 +535,27 @@ def _monitor(evolution: PermutationalEvolution, layout: _Layout) -> None:
 # --------------------------------------------------------------------------- steady state
 
 
+DENSE_SOLVE = 2500  # largest system solved densely
+
+
+def _solve(A: sp.csc_matrix, b: np.ndarray) -> np.ndarray:
+    """A x = b: dense LU when small; else GMRES with an incomplete-LU preconditioner (SuperLU's
+    complete factorization fills these Liouvillians in badly: seconds already at n = 2000)."""
+    from scipy.sparse.linalg import LinearOperator, gmres, spilu
+
+    if A.shape[0] <= DENSE_SOLVE:
+        return np.linalg.solve(A.toarray(), b)
+    ilu = spilu(A, drop_tol=1e-8, fill_factor=30)
+    M = LinearOperator(A.shape, ilu.solve, dtype=complex)
+    x, status = gmres(A, b, M=M, rtol=1e-13, atol=0.0, restart=200, maxiter=200)
+    if status != 0 or np.max(np.abs(A @ x - b)) > 1e-9 * max(1.0, np.abs(b).max()):
+        try:
+            x = splu(A).solve(b)
+        except RuntimeError as err:
+            raise RuntimeError(f"the steady state is not unique or not found: {err}") from None
+    return x
+
+
 @dataclass
 class PermutationalSteadyState:
     """The stationary state in the k = 0 sector: named expectations and battery block states."""
@@ -558,13 +581,14 @@ def steady_state(problem) -> PermutationalSteadyState:
     operators = _part_operators(layout)
     reducer = _Reducer(layout, sector, operators)
     trace = reducer.W[:, reducer.names.index("trace")].astype(complex)
-    r = int(np.flatnonzero(trace)[0])
-    A = L.tolil()
-    A[r, :] = trace
-    try:
-        rho = splu(sp.csc_matrix(A)).solve(np.eye(1, sector.size, r).ravel().astype(complex))
-    except RuntimeError as err:
-        raise RuntimeError(f"the steady state is not unique or not found: {err}") from None
+    # Pin ρ_rr = 1 at the all-down vacuum entry (populated in every steady state met here) and
+    # drop its row and column: the rest stays sparse, unlike a dense trace row (fill-in).
+    r = int(np.flatnonzero((sector.parts[0].rows == 0) & (sector.parts[0].cols == 0))[0])
+    keep = np.flatnonzero(np.arange(sector.size) != r)
+    L = L.tocsc()
+    rest = _solve(L[keep][:, keep].tocsc(), -L[keep][:, [r]].toarray().ravel())
+    rho = np.insert(rest, r, 1.0)
+    rho = rho / (trace @ rho)
     residual = float(np.max(np.abs(L @ rho)))
     values = reducer.expectations(rho[None, :])[0]
     flat = reducer.battery(rho[None, :])[0]
