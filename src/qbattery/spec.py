@@ -118,6 +118,8 @@ class Run(_Section):
     # permutational solver: coherence sectors k are added until the battery state changes by
     # less than this (trace norm) over the whole run
     sector_tol: float = Field(default=1e-7, gt=0, lt=1)
+    # permutational solver: processes for its sectors (0 = one per core when sectors are large)
+    workers: int = Field(default=0, ge=0, le=1024)
 
 
 class Output(_Section):

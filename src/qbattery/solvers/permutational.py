@@ -433,61 +433,142 @@ def _sector_order(layout: _Layout) -> list[int]:
     return list(range(span + 1))
 
 
+@dataclass
+class _SectorRun:
+    """One sector's contribution: named expectations, battery blocks and its trace-norm bound."""
+
+    k: int
+    size: int
+    parts: dict[str, np.ndarray]
+    battery: np.ndarray
+    bound: float
+    method: str
+
+
+def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
+    """Build, propagate and reduce sector k (None when it starts, hence stays, empty)."""
+    run, times = problem.spec.run, problem.times
+    rates = {name: float(c.value.real) for name, c in problem.local_noise.items()}
+    sector = _sector(layout, k)
+    y0 = _initial_vector(layout, sector, problem.initial)
+    if sector.size == 0 or not np.any(y0):
+        return None
+    _check_memory(layout, sector)
+    T = len(times)
+    generator = _generator(layout, sector, rates, None)
+    reducer = _Reducer(layout, sector, _part_operators(layout))
+    parts = {name: np.zeros(T) for name in reducer.names}
+    battery = np.zeros((T, int(reducer.battery_offsets[-1])), dtype=complex)
+    increment = np.zeros(T)
+    with single_blas_thread():
+        for first, chunk in _propagate(generator, y0, times, run.rtol, run.atol):
+            rows = slice(first, first + len(chunk))
+            values = reducer.expectations(chunk)
+            for n, name in enumerate(reducer.names):
+                parts[name][rows] = values[:, n]
+            battery[rows] = reducer.battery(chunk)
+            increment[rows] = np.sqrt((np.abs(battery[rows]) ** 2).sum(axis=1))
+    # √(2j+1)·‖·‖_F bounds the trace norm of the sector's share of ρ_B
+    bound = float(increment.max()) * np.sqrt(round(2 * layout.js[0]) + 1)
+    method = "taylor" if len(generator) == 1 else "dop853"
+    return _SectorRun(k, sector.size, parts, battery, bound, method)
+
+
+_WORKER: dict = {}  # per worker process: the problem rebuilt from its spec
+
+
+def _worker_sector(spec: dict, k: int) -> _SectorRun | None:
+    from qbattery.problem import build_problem
+
+    key = repr(spec)
+    if key not in _WORKER:
+        _WORKER.clear()
+        problem = build_problem(spec)
+        _WORKER[key] = (problem, _layout(problem))
+    return _run_sector(*_WORKER[key], k)
+
+
+def _workers(problem, layout: _Layout, ks: list[int]) -> int:
+    """Processes for the sectors: one per core for several large sectors, never nested."""
+    import multiprocessing
+
+    requested = problem.spec.run.workers
+    if requested == 1 or len(ks) < 2 or multiprocessing.parent_process() is not None:
+        return 1
+    if requested == 0:  # auto: only when a sector is large enough to pay for a process
+        largest = sum(len(q) ** 2 for q in layout.charges) / max(1, len(ks))
+        if largest < PARALLEL_MIN_ENTRIES:
+            return 1
+        return max(1, min(len(ks), len(os.sched_getaffinity(0))))
+    return min(requested, len(ks))
+
+
+PARALLEL_MIN_ENTRIES = 20_000
+
+
+def _sector_runs(problem, layout: _Layout, ks: list[int]):
+    """Yields the sector runs in the order of ``ks`` (serially or from a process pool); the
+    caller may stop early, and the sectors still queued are then cancelled."""
+    workers = _workers(problem, layout, ks)
+    if workers == 1:
+        for k in ks:
+            yield _run_sector(problem, layout, k)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    spec = problem.spec.to_dict()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        pending = [pool.submit(_worker_sector, spec, k) for k in ks]
+        try:
+            for future in pending:
+                yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
 def solve_permutational(problem) -> PermutationalEvolution:
     """Evolve a spin battery with local noise in the permutation-invariant basis."""
     _check_supported(problem)
     layout = _layout(problem)
     run = problem.spec.run
-    rates = {name: float(c.value.real) for name, c in problem.local_noise.items()}
     times = problem.times
     T, n_battery = len(times), sum((round(2 * j) + 1) ** 2 for j in layout.js)
     wanted = set(problem.spec.output.series)
     need_state = bool(wanted & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
-    operators = _part_operators(layout)
-    parts = {name: np.zeros(T) for name in operators}
+    parts = {name: np.zeros(T) for name in (*PART_NAMES, "top_fock", "trace")}
     battery = np.zeros((T, n_battery), dtype=complex)
-    odd = _flips_parity(layout, wanted)
+    ks = _sector_order(layout)
+    if not need_state and not (layout.modulus and _flips_parity(layout, wanted)):
+        ks = ks[:1]  # q-conserving observables need k = 0 only
     info: dict = {
         "solver": "permutational",
         "symmetry": layout.symmetry,
         "blocks": len(layout.js),
-        "local_rates": rates,
+        "local_rates": {name: float(c.value.real) for name, c in problem.local_noise.items()},
         "excitation_cap": layout.q_max,
+        "workers": _workers(problem, layout, ks),
         "sectors_integrated": [],
         "sector_sizes": [],
         "sector_increments": [],
     }
     methods, small_in_a_row = set(), 0
-    with single_blas_thread():
-        for k in _sector_order(layout):
-            sector = _sector(layout, k)
-            y0 = _initial_vector(layout, sector, problem.initial)
-            if sector.size == 0 or not np.any(y0):
-                continue  # an invariant sector that starts empty stays empty
-            if k != 0 and not need_state and not (layout.modulus and odd):
-                break  # q-conserving observables need k = 0 only
-            _check_memory(layout, sector)
-            generator = _generator(layout, sector, rates, None)
-            reducer = _Reducer(layout, sector, operators)
-            increment = np.zeros(T)
-            for first, chunk in _propagate(generator, y0, times, run.rtol, run.atol):
-                rows = slice(first, first + len(chunk))
-                values = reducer.expectations(chunk)
-                for n, name in enumerate(reducer.names):
-                    parts[name][rows] += values[:, n]
-                b = reducer.battery(chunk)
-                battery[rows] += b
-                increment[rows] = np.sqrt((np.abs(b) ** 2).sum(axis=1))
-            methods.add("taylor" if len(generator) == 1 else "dop853")
-            info["sectors_integrated"].append(k)
-            info["sector_sizes"].append(sector.size)
-            # √(2j+1)·‖·‖_F bounds the trace norm of the sector's share of ρ_B
-            bound = float(increment.max()) * np.sqrt(round(2 * layout.js[0]) + 1)
-            info["sector_increments"].append(bound)
-            if k > 0 and layout.modulus is None:
-                small_in_a_row = small_in_a_row + 1 if bound < run.sector_tol else 0
-                if small_in_a_row >= 2:
-                    break
+    for result in _sector_runs(problem, layout, ks):
+        if result is None:
+            continue  # an invariant sector that starts empty stays empty
+        for name, values in result.parts.items():
+            parts[name] += values
+        battery += result.battery
+        methods.add(result.method)
+        info["sectors_integrated"].append(result.k)
+        info["sector_sizes"].append(result.size)
+        info["sector_increments"].append(result.bound)
+        if result.k > 0 and layout.modulus is None:
+            small_in_a_row = small_in_a_row + 1 if result.bound < run.sector_tol else 0
+            if small_in_a_row >= 2:
+                break
     info["method"] = "+".join(sorted(methods))
     if "dop853" in methods:
         info.update(rtol=run.rtol, atol=run.atol)
