@@ -283,3 +283,18 @@ def test_time_dependent_drive_is_integrated():
                     rtol=1e-12, atol=1e-13, method="DOP853")  # fmt: skip
     E = [np.trace(HB @ y.reshape(8, 8)).real for y in sol.y.T]
     assert np.allclose(res.energy, np.array(E) - E[0], atol=1e-7)
+
+
+def test_sweep_with_local_noise(tmp_path):
+    from qbattery.sweep import sweep
+
+    base = spec(3, 6, "tc", {"fock": 3}, {"local_decay": 0.1, "local_dephasing": 0.1})
+    out = tmp_path / "s.nc"
+    sweep(base, [("g", [0.3, 0.5])], out)
+    import xarray as xr
+
+    with xr.open_dataset(out) as data:
+        values = data["ergotropy_max"].values
+    for g, value in zip((0.3, 0.5), values, strict=True):
+        single = dict(base, parameters={"w0": 1.0, "wc": 1.0, "g": g})
+        assert np.isclose(value, qbattery.simulate(single).summary["ergotropy_max"], atol=1e-12)

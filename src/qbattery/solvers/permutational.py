@@ -543,6 +543,8 @@ def solve_permutational(problem) -> PermutationalEvolution:
     ks = _sector_order(layout)
     if not need_state and not (layout.modulus and _flips_parity(layout, wanted)):
         ks = ks[:1]  # q-conserving observables need k = 0 only
+    elif layout.modulus is None:
+        ks = ks[: layout.n_spins + 1]  # ρ_B's off-diagonals reach k = N at most
     info: dict = {
         "solver": "permutational",
         "symmetry": layout.symmetry,
