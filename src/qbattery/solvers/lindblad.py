@@ -261,13 +261,16 @@ def _taylor_terms(L: sp.spmatrix, y: np.ndarray, h: float, norm: float) -> np.nd
     Stops at the first m > 2h‖L‖₁ (``norm`` = ‖L‖₁) whose term has ‖·‖₁ ≤ 2⁻⁵³‖y‖₁: each further
     term is then at most half the one before, so the rest of the series is smaller than that term.
     """
-    terms = [y]
     limit, small = 2 * norm * abs(h), TAYLOR_TOL * np.abs(y).sum()
+    terms = np.empty((min(TAYLOR_TERMS, int(limit) + 40), len(y)), dtype=complex)
+    terms[0] = y
     for m in range(1, TAYLOR_TERMS):
-        terms.append((L @ terms[-1]) * (h / m))
-        if m > limit and np.abs(terms[-1]).sum() <= small:
+        if m == len(terms):  # rarely: the series needs more terms than the first guess
+            terms = np.concatenate([terms, np.empty_like(terms)])[:TAYLOR_TERMS]
+        np.multiply(L @ terms[m - 1], h / m, out=terms[m])
+        if m > limit and np.abs(terms[m]).sum() <= small:
             break
-    return np.array(terms)
+    return terms[: m + 1]
 
 
 def _expm_vector(L: sp.spmatrix, y: np.ndarray, dt: float, norm: float) -> np.ndarray:
