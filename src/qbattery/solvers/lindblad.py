@@ -255,29 +255,38 @@ def _check_supported(problem) -> None:
 # --------------------------------------------------------------------------- evolution
 
 
-def _taylor_terms(L: sp.spmatrix, y: np.ndarray, h: float, norm: float) -> np.ndarray:
-    """The rows (hL)^m y / m!, m = 0, 1, ..., until the rest of the series is below 2⁻⁵³‖y‖₁.
+def _taylor_sums(
+    L: sp.spmatrix, y: np.ndarray, h: float, norm: float, fractions: np.ndarray
+) -> np.ndarray:
+    """Σ_m θ^m (hL)^m y / m! for each θ in ``fractions`` (rows), i.e. e^{θhL} y.
 
-    Stops at the first m > 2h‖L‖₁ (``norm`` = ‖L‖₁) whose term has ‖·‖₁ ≤ 2⁻⁵³‖y‖₁: each further
-    term is then at most half the one before, so the rest of the series is smaller than that term.
+    The series is cut at the first m > 2h‖L‖₁ (``norm`` = ‖L‖₁) whose term has ‖·‖₁ ≤ 2⁻⁵³‖y‖₁:
+    each further term is then at most half the one before, so the rest is smaller than that term
+    (θ ≤ 1 only shrinks it). The terms are summed as they come: memory is the output plus two
+    vectors, whatever the number of terms.
     """
+    fractions = np.asarray(fractions, dtype=float)
     limit, small = 2 * norm * abs(h), TAYLOR_TOL * np.abs(y).sum()
-    terms = np.empty((min(TAYLOR_TERMS, int(limit) + 40), len(y)), dtype=complex)
-    terms[0] = y
+    out = np.repeat(y[None, :], len(fractions), axis=0)
+    term, weight = y, np.ones_like(fractions)
     for m in range(1, TAYLOR_TERMS):
-        if m == len(terms):  # rarely: the series needs more terms than the first guess
-            terms = np.concatenate([terms, np.empty_like(terms)])[:TAYLOR_TERMS]
-        np.multiply(L @ terms[m - 1], h / m, out=terms[m])
-        if m > limit and np.abs(terms[m]).sum() <= small:
+        term = L @ term
+        term *= h / m
+        weight = weight * fractions
+        if len(fractions) == 1:
+            out[0] += weight[0] * term
+        else:
+            out += weight[:, None] * term
+        if m > limit and np.abs(term).sum() <= small:
             break
-    return terms[: m + 1]
+    return out
 
 
 def _expm_vector(L: sp.spmatrix, y: np.ndarray, dt: float, norm: float) -> np.ndarray:
     """e^{L·dt} y by Taylor expansions with h‖L‖₁ ≤ TAYLOR_REACH (``norm`` = ‖L‖₁)."""
     steps = int(np.ceil(norm * abs(dt) / TAYLOR_REACH))
     for _ in range(steps):
-        y = _taylor_terms(L, y, dt / steps, norm).sum(axis=0)
+        y = _taylor_sums(L, y, dt / steps, norm, [1.0])[0]
     return y
 
 
@@ -286,9 +295,9 @@ def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float)
 
     One expansion e^{Lh} y = Σ_m (hL)^m y/m! covers ``per`` grid intervals, with h‖L‖₁ ≤
     TAYLOR_REACH (or an interval takes ``sub`` expansions). The grid points inside it are the same
-    terms weighted by θ^m, θ = the fraction of h reached: one real matrix product. The chunks
-    cover rows 1, 2, ... in order (row 0 is y itself); only one chunk is alive at a time, so a
-    caller that reduces each chunk never holds the whole trajectory.
+    terms weighted by θ^m, θ = the fraction of h reached. The chunks cover rows 1, 2, ... in order
+    (row 0 is y itself); only one chunk is alive at a time, so a caller that reduces each chunk
+    never holds the whole trajectory.
     """
     last, x = len(times) - 1, (times[1] - times[0]) * norm
     sub = max(1, int(np.ceil(x / TAYLOR_REACH)))
@@ -298,11 +307,8 @@ def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float)
         n = min(per, last - done)
         h = (times[done + n] - times[done]) / sub
         for _ in range(sub - 1):
-            y = _taylor_terms(L, y, h, norm).sum(axis=0)
-        terms = _taylor_terms(L, y, h, norm)
-        powers = (np.arange(1, n + 1) / n)[:, None] ** np.arange(len(terms))
-        chunk = (powers @ terms.view(float)).view(complex)
-        del terms
+            y = _taylor_sums(L, y, h, norm, [1.0])[0]
+        chunk = _taylor_sums(L, y, h, norm, np.arange(1, n + 1) / n)
         yield done + 1, chunk
         y, done = chunk[-1], done + n
 

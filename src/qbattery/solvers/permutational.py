@@ -50,7 +50,7 @@ from qbattery.solvers.lindblad import (
 from qbattery.spec import SpecError
 
 POSITIVITY_WARN = 1e-6
-BYTES_PER_ENTRY = 16 * 40  # state, ~12 generator entries (value + index) and ~30 Taylor terms
+BYTES_PER_ENTRY = 16 * 32  # ~12 generator entries (value + index), a few states, the reductions
 PART_NAMES = ("battery", "battery_squared", "charger", "coupling")
 
 
@@ -252,6 +252,14 @@ def _initial_vector(layout: _Layout, sector: _Sector, initial) -> np.ndarray:
 # --------------------------------------------------------------------------- reductions
 
 
+def _weights(operators: dict[str, list], b: int, rows, cols) -> sp.csr_matrix:
+    """(operators × entries) sparse matrix of O_b[rows, cols], one operator per row."""
+    return sp.vstack(
+        [sp.csr_matrix(np.asarray(ops[b][rows, cols]).ravel()) for ops in operators.values()],
+        format="csr",
+    )
+
+
 class _Reducer:
     """Maps a sector's entries to what results need: expectations of named operators and the
     battery's block states B_j = Tr_C σ_j (all blocks flattened into one vector)."""
@@ -266,13 +274,10 @@ class _Reducer:
         for b, (j, part) in enumerate(zip(layout.js, sector.parts, strict=True)):
             if not part.size:
                 continue
-            w = [np.asarray(ops[b][part.cols, part.rows]).ravel() for ops in operators.values()]
-            weights.append(np.array(w).T.reshape(part.size, len(self.names)))
+            # Tr[Oσ] = Σ O_{i'i} σ_{ii'}; a mirrored sector adds Σ O_{ii'} conj(σ_{ii'})
+            weights.append(_weights(operators, b, part.cols, part.rows))
             if sector.mirrored:
-                wm = [
-                    np.asarray(ops[b][part.rows, part.cols]).ravel() for ops in operators.values()
-                ]
-                mirror.append(np.array(wm).T.reshape(part.size, len(self.names)))
+                mirror.append(_weights(operators, b, part.rows, part.cols))
             k, n = np.divmod(part.rows, nc)
             kp, np_ = np.divmod(part.cols, nc)
             same = np.flatnonzero(n == np_)
@@ -280,8 +285,9 @@ class _Reducer:
             rows.append(self.battery_offsets[b] + k[same] * dj + kp[same])
             mirror_rows.append(self.battery_offsets[b] + kp[same] * dj + k[same])
             cols.append(same + sector.offsets[b])
-        self.W = np.concatenate(weights) if weights else np.zeros((0, len(self.names)))
-        self.Wm = np.concatenate(mirror) if mirror else None
+        # sparse: most operators see only a few entries (diagonal ones the ket = bra entries)
+        self.W = sp.hstack(weights, format="csr")
+        self.Wm = sp.hstack(mirror, format="csr") if mirror else None
         shape = (int(self.battery_offsets[-1]), sector.size)
         r, c = np.concatenate(rows), np.concatenate(cols)
         self.P = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=shape)
@@ -291,9 +297,9 @@ class _Reducer:
             self.Pm = sp.csr_matrix((np.ones(len(rm)), (rm, c)), shape=shape)
 
     def expectations(self, states: np.ndarray) -> np.ndarray:
-        out = (states @ self.W).real
+        out = (self.W @ states.T).T.real
         if self.Wm is not None:
-            out += (states.conj() @ self.Wm).real
+            out += (self.Wm @ states.T.conj()).T.real
         return out
 
     def battery(self, states: np.ndarray) -> np.ndarray:
@@ -663,7 +669,7 @@ def steady_state(problem) -> PermutationalSteadyState:
     ((_, L),) = _generator(layout, sector, rates, 0.0)
     operators = _part_operators(layout)
     reducer = _Reducer(layout, sector, operators)
-    trace = reducer.W[:, reducer.names.index("trace")].astype(complex)
+    trace = reducer.W[reducer.names.index("trace")].toarray().ravel().astype(complex)
     # Pin ρ_rr = 1 at the all-down vacuum entry (populated in every steady state met here) and
     # drop its row and column: the rest stays sparse, unlike a dense trace row (fill-in).
     r = int(np.flatnonzero((sector.parts[0].rows == 0) & (sector.parts[0].cols == 0))[0])
