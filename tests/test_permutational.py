@@ -298,3 +298,21 @@ def test_sweep_with_local_noise(tmp_path):
     for g, value in zip((0.3, 0.5), values, strict=True):
         single = dict(base, parameters={"w0": 1.0, "wc": 1.0, "g": g})
         assert np.isclose(value, qbattery.simulate(single).summary["ergotropy_max"], atol=1e-12)
+
+
+def test_a_sector_too_large_for_memory_is_refused_before_allocating(monkeypatch):
+    monkeypatch.setattr(psolver, "BYTES_PER_ENTRY", 2**50)
+    with pytest.raises(qbattery.SpecError, match="system.spins.*GiB"):
+        qbattery.simulate(spec(3, 6, "tc", {"fock": 3}, {"local_decay": 0.1}))
+
+
+def test_local_noise_needs_spins_and_a_mode_or_no_charger():
+    s = spec(3, 6, "tc", {"fock": 3}, {"local_decay": 0.1})
+    s["run"]["solver"] = "closed"
+    with pytest.raises(qbattery.SpecError, match="run.solver"):
+        qbattery.simulate(s)
+    s = {"system": {"spins": 2, "bath_spins": 2}, "hamiltonian": {"battery": "Sz", "coupling": "Sp*Jm + Sm*Jp"},
+         "initial": {"battery": "down", "charger": "up"}, "noise": {"local_decay": 0.1},
+         "time": {"t_max": 1.0, "points": 5}}  # fmt: skip
+    with pytest.raises(qbattery.SpecError, match="run.solver"):
+        qbattery.simulate(s)
