@@ -316,3 +316,9 @@ def test_local_noise_needs_spins_and_a_mode_or_no_charger():
          "time": {"t_max": 1.0, "points": 5}}  # fmt: skip
     with pytest.raises(qbattery.SpecError, match="run.solver"):
         qbattery.simulate(s)
+
+
+def test_a_fock_charger_at_the_top_level_is_exact_not_truncated():
+    res = qbattery.simulate(spec(3, 4, "tc", {"fock": 3}, {"local_decay": 0.1}))
+    assert res.info["max_top_fock_population"] == pytest.approx(1.0)
+    assert res.info["truncation"].startswith("exact") and not res.warnings

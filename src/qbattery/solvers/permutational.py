@@ -612,7 +612,11 @@ def _monitor(evolution: PermutationalEvolution, layout: _Layout) -> None:
     top = parts.pop("top_fock")
     if layout.cutoff > 1:
         info["max_top_fock_population"] = float(top.max())
-        warnings += truncation_warning(layout.cutoff, float(top.max()))
+        if layout.q_max is not None and layout.q_max < layout.cutoff:
+            # no channel raises q and ρ(0) holds at most q_max < cutoff excitations
+            info["truncation"] = "exact (excitation number conserved, never above its start)"
+        else:
+            warnings += truncation_warning(layout.cutoff, float(top.max()))
     _, blocks = next(evolution.battery_blocks())
     lowest = min(float(np.linalg.eigvalsh(B).min()) for _, _, B in blocks if B.size)
     info["min_battery_eigenvalue"] = lowest
