@@ -44,14 +44,23 @@ def bruteforce_point(coupling, noise, n, cutoff, t_max, dt, *, charger="coherent
         rho_b = bf.battery_state(rhos, model.dim_B, model.dim_C)
         energy = np.array([np.trace(model.H_B @ r).real for r in rho_b])
         ergo = np.array([bf.ergotropy_all(r, model.H_B) for r in rho_b])
-    else:  # closed: the state vector
-        closed = bf.run(model, psi, times)
-        energy, ergo = closed["energy"], closed["ergotropy"]
+    else:  # closed: the state vector, from one eigendecomposition of H
+        w, v = np.linalg.eigh(model.H)
+        c0 = v.conj().T @ psi
+
+        def states(ts):
+            return (np.exp(-1j * np.outer(ts, w)) * c0) @ v.T
+
+        def energy_at(ts):
+            return bf.battery_energy(model, np.vstack([psi, states(np.atleast_1d(ts))]))[1:]
+
+        rho_b = [bf.reduced_battery(s, model.dim_B, model.dim_C) for s in states(times)]
+        energy = energy_at(times)
+        ergo = np.array([bf.ergotropy_all(r, model.H_B) for r in rho_b])
     i, j = int(np.argmax(ergo)), int(np.argmax(energy))
     e_max = energy[j]
-    if noise == "green":  # closed runs refine max_t E_B between grid points (qbattery does too)
-        f = bf.energy_function(model, psi)
-        e_max = bf.refine_max(f, max(0.0, times[j] - dt), min(t_max, times[j] + dt))[1]
+    if not collapse:  # closed runs refine max_t E_B between grid points (qbattery does too)
+        e_max = bf.refine_max(energy_at, max(0.0, times[j] - dt), min(t_max, times[j] + dt))[1]
     return {"ergotropy_max": ergo[i], "tau": times[i], "E_max": e_max}
 
 
