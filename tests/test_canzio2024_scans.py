@@ -135,7 +135,7 @@ def test_fig8_power_grows_with_m_and_point_against_bruteforce():
     n = out.data["N"]
     ref = bruteforce_point("tc", "red", n, int(p["cutoff"]), p["t_max"], 0.05, m=2, g=0.5)
     assert np.isclose(p["ergotropy_max"], ref["ergotropy_max"], rtol=1e-5, atol=1e-7)
-    rows = [r for r in out.rows if "P_max(m) ∝ m^α" in r.quantity]
+    rows = [r for r in out.rows if "P_max = max_t E_B/t ∝ m^α" in r.quantity]
     assert rows and all(0 < r.ours < 1.5 for r in rows)
 
 
