@@ -313,6 +313,25 @@ def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float)
         y, done = chunk[-1], done + n
 
 
+def ode_chunks(method: str, rhs, y: np.ndarray, times: np.ndarray, rtol: float, atol: float, **kw):
+    """The solution of y' = rhs(t, y) on ``times`` by a scipy ODE method, in chunks (first row,
+    states) like :func:`taylor_chunks`. The solver is stepped by hand and its dense output read
+    only at the grid points each step passes: solve_ivp's (entry, time) copies cost as much as
+    the steps."""
+    solver = getattr(scipy.integrate, method)(
+        rhs, times[0], y, times[-1], rtol=rtol, atol=atol, **kw
+    )
+    done = 1  # grid points written
+    while done < len(times):
+        message = solver.step()
+        if solver.status == "failed":
+            raise RuntimeError(f"time integration failed: {message}")
+        upto = np.searchsorted(times, solver.t, side="right")
+        if upto > done:
+            yield done, solver.dense_output()(times[done:upto]).T
+            done = upto
+
+
 def _taylor_grid(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float) -> np.ndarray:
     """e^{L(t − t₀)} y on a uniform grid (one row per time): :func:`taylor_chunks` collected."""
     out = np.empty((len(times), len(y)), dtype=complex)
@@ -399,9 +418,7 @@ class LindbladEvolution:
 
         Each block's mean rotation μ_k (the imaginary mean of its diagonal, e.g. −iωk on resonance)
         is taken out exactly, ρ_k(t) = e^{μ_k (t − t₀)} ρ̃_k(t), so that blocks far from k = 0 cost
-        no more than k = 0 (and ‖L‖₁, which sets the Taylor steps, stays small). The ODE solver is
-        stepped by hand and its dense output written straight into the (time, entry) array:
-        solve_ivp's (entry, time) copies of it cost as much as the steps.
+        no more than k = 0 (and ‖L‖₁, which sets the Taylor steps, stays small).
         """
         t = self.times
         sizes = [p[0][1].shape[0] for p in parts]
@@ -427,19 +444,8 @@ class LindbladEvolution:
                 states = np.empty((len(t), len(y)), dtype=complex)
                 states[0] = y
                 jac = {"jac": L0} if self.method in ("BDF", "Radau") and not driven else {}
-                solver = getattr(scipy.integrate, self.method)(
-                    rhs, t[0], y, t[-1], rtol=rtol, atol=atol, **jac
-                )  # fmt: skip
-                done = 1  # grid points written
-                while done < len(t):
-                    message = solver.step()
-                    if solver.status == "failed":
-                        raise RuntimeError(f"time integration failed: {message}")
-                    upto = np.searchsorted(t, solver.t, side="right")
-                    if upto > done:
-                        x = t[done:upto]
-                        states[done:upto] = solver.dense_output()(x).T
-                        done = upto
+                for first, chunk in ode_chunks(self.method, rhs, y, t, rtol, atol, **jac):
+                    states[first : first + len(chunk)] = chunk
         blocks = np.split(states, np.cumsum(sizes)[:-1], axis=1)
         for mu, block in zip(mus, blocks, strict=True):
             block *= np.exp(mu * (t - t[0]))[:, None]

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
-import scipy.integrate
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
@@ -45,6 +44,7 @@ from qbattery.solvers.lindblad import (
     _generator_terms,
     _Sectors,
     _shift,
+    ode_chunks,
     taylor_chunks,
 )
 from qbattery.spec import SpecError
@@ -407,17 +407,8 @@ def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: 
             out += complex(c(x)) * (M @ v)
         return out
 
-    solver = scipy.integrate.DOP853(rhs, times[0], y0, times[-1], rtol=rtol, atol=atol)
-    done = 1
-    while done < len(times):
-        message = solver.step()
-        if solver.status == "failed":
-            raise RuntimeError(f"time integration failed: {message}")
-        upto = np.searchsorted(times, solver.t, side="right")
-        if upto > done:
-            chunk = solver.dense_output()(times[done:upto]).T
-            yield done, rotate(done, chunk)
-            done = upto
+    for first, chunk in ode_chunks("DOP853", rhs, y0, times, rtol, atol):
+        yield first, rotate(first, chunk)
 
 
 def _flips_parity(layout: _Layout, wanted: set[str]) -> bool:
