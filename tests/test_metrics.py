@@ -119,3 +119,99 @@ def test_purity_of_pure_and_mixed_states():
     psi = np.array([1.0, 1.0j]) / np.sqrt(2)
     assert metrics.purity(np.outer(psi, psi.conj())) == pytest.approx(1.0)
     assert metrics.purity(np.eye(4) / 4) == pytest.approx(0.25)
+
+
+# --------------------------------------------------------------------------- lowest levels
+
+
+def test_lowest_levels_sorts_and_cuts_at_the_count():
+    levels, counts = metrics.lowest_levels([2.0, -1.0, 0.5], [3, 2, 10], 6)
+    np.testing.assert_allclose(levels, [-1.0, 0.5])
+    np.testing.assert_allclose(counts, [2, 4])
+    np.testing.assert_allclose(metrics.expand_levels(levels, counts), [-1, -1, 0.5, 0.5, 0.5, 0.5])
+
+
+def test_log_multiplicities_match_the_exact_integers_and_stay_finite():
+    for n in (1, 6, 13, 40):
+        for j in spins_in(n):
+            exact = irrep_multiplicity(n, j)
+            assert np.exp(metrics.log_irrep_multiplicity(n, j)) == pytest.approx(exact, rel=1e-10)
+    assert np.isfinite(metrics.log_irrep_multiplicity(100_000, 0.0))
+
+
+@pytest.mark.parametrize("n", [4, 5])
+def test_sz_levels_match_the_2N_space(n):
+    full = pauli_sum_spectrum(n, lambda S: S["z"] + 0.3 * S["z"] @ S["z"])
+    k = np.arange(n + 1)
+    diagonal = (k - n / 2) + 0.3 * (k - n / 2) ** 2
+    for count in (n + 1, 2**n):
+        levels = metrics.expand_levels(*metrics.sz_levels(diagonal, count))
+        np.testing.assert_allclose(levels, full[:count], atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [4, 5, 6])
+def test_lowest_collective_levels_match_the_2N_space(n):
+    def h(S):
+        return S["z"] - 0.7 / n * S["x"] @ S["x"] + 0.3 * S["y"] @ S["y"]
+
+    def lowest(j, m):
+        ops = spin_operators(j)
+        x, y, z = (ops[k].toarray() for k in "xyz")
+        return np.linalg.eigvalsh(z - 0.7 / n * x @ x + 0.3 * y @ y)[:m]
+
+    full = pauli_sum_spectrum(n, h)
+    for count in (n + 1, 2**n):
+        levels = metrics.expand_levels(*metrics.lowest_collective_levels(lowest, n, count))
+        np.testing.assert_allclose(levels, full[:count], atol=1e-12)
+
+
+SPIN_BATTERIES = {
+    "Sz + 0.3*Sz^2": lambda S: S["z"] + 0.3 * S["z"] @ S["z"],  # f(S_z): the binomial path
+    "Sz - 0.7/5*Sx^2 + 0.3*Sy^2": lambda S: S["z"] - 0.14 * S["x"] @ S["x"] + 0.3 * S["y"] @ S["y"],
+}
+
+
+@pytest.mark.parametrize("battery", SPIN_BATTERIES)
+def test_spin_battery_levels_of_a_problem_match_the_2N_space(battery):
+    from qbattery.problem import build_problem
+    from qbattery.simulate import spin_battery_levels
+
+    n = 5
+    spec = {
+        "system": {"spins": n},
+        "hamiltonian": {"battery": battery},
+        "initial": {"battery": "down"},
+        "time": {"t_max": 1.0},
+    }
+    full = pauli_sum_spectrum(n, SPIN_BATTERIES[battery])
+    levels = spin_battery_levels(build_problem(spec), n + 1)
+    np.testing.assert_allclose(metrics.expand_levels(*levels), full[: n + 1], atol=1e-12)
+
+
+@pytest.mark.parametrize("battery", ["Sz", "Sz + 0.3/N*Sx^2"])
+def test_ergotropy_of_a_large_symmetric_battery_builds_no_2N_object(battery):
+    """400 spins (2^400 states; H_B on all irreps at once would be a dense 40 401² matrix): ρ_B
+    stays pure without a charger, so its ergotropy is E_B(t) minus the 2^N ground energy, which
+    lies in the symmetric manifold here (S_x² ≥ 0 only raises the smaller irreps, whose S_z ≥ −j
+    is higher)."""
+    import scipy.sparse as sp
+
+    import qbattery
+    from qbattery.operators.spin import spin_operators as ops_of
+
+    n = 400
+    spec = {
+        "system": {"spins": n},
+        "hamiltonian": {"battery": battery, "coupling": "0.4*Sx"},
+        "initial": {"battery": "down"},
+        "time": {"t_max": 3.0, "points": 21},
+        "output": {"series": ["energy", "ergotropy"]},
+    }
+    result = qbattery.simulate(spec)
+    ops = ops_of(n / 2)
+    H = ops["z"] + (
+        0.3 / n * ops["x"] @ ops["x"] if "Sx" in battery else sp.csr_matrix((n + 1,) * 2)
+    )
+    ground = np.linalg.eigvalsh(H.toarray())[0]
+    e_battery = result.energy + result.summary["E_initial"]
+    np.testing.assert_allclose(result.ergotropy, e_battery - ground, atol=1e-9)

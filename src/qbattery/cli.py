@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
+from itertools import count
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,11 +31,46 @@ out = Console()
 
 def fail(message: str) -> None:
     """One line on stderr and exit code 2 (bad input)."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
-def progress_bar() -> Progress:
+def fail_spec(spec: Path, err: SpecError) -> None:
+    """A spec's error in one line: the file, then the field (a file error names the file)."""
+    fail(f"{spec}: {err}" if err.field else str(err))
+
+
+def check_writable(path: Path, option: str, directory: bool = False) -> None:
+    """Exit 2 naming ``option`` unless ``path`` (a file, or a folder) can be written.
+
+    Run before any work: an hour of computing must not end in a PermissionError. Missing folders
+    are created, a probe file written and removed, and the folders created removed again."""
+    folder = path if directory else path.parent
+    if not directory and path.is_dir():
+        fail(f"{option}: {path} is a directory")
+    created: list[Path] = []
+    try:
+        for parent in reversed([folder, *folder.parents]):
+            if not parent.exists():
+                parent.mkdir()
+                created.append(parent)
+        fd, probe = tempfile.mkstemp(prefix=".qbattery-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        fail(f"{option}: {path} is not writable ({err.strerror or err})")
+    finally:
+        for made in reversed(created):
+            try:
+                made.rmdir()
+            except OSError:  # someone else wrote there meanwhile: leave it
+                break
+
+
+def progress_bar():
+    """A live bar on a terminal; plain, throttled lines on stderr when it goes to a log."""
+    if not console.is_terminal:
+        return LogProgress()
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -39,8 +78,72 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
     )
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
+
+class LogProgress:
+    """Progress for a log file: lines such as ``[12:03:04] Fig. 4 runs: 3/17 (2m10s)`` on
+    stderr, at most one per ``interval`` seconds, plus the last line of a task that printed.
+
+    The part of :class:`rich.progress.Progress` the commands use: ``add_task``, ``advance``,
+    ``update``, ``remove_task``, and use as a context manager."""
+
+    def __init__(self, stream=None, interval: float = 10.0, clock=time.monotonic):
+        self.stream, self.interval, self.clock = stream, interval, clock
+        self.tasks: dict[int, dict] = {}
+        self._ids = count()
+        self._last = clock()  # quiet for the first interval: a short run prints nothing
+
+    def __enter__(self) -> LogProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None, **_) -> int:
+        task = next(self._ids)
+        self.tasks[task] = {"description": description.strip(), "total": total, "completed": 0,
+                            "start": self.clock(), "printed": False}  # fmt: skip
+        return task
+
+    def update(self, task: int, *, description=None, total=None, completed=None, advance=None,
+               **_) -> None:  # fmt: skip
+        t = self.tasks[task]
+        if description is not None:
+            t["description"] = description.strip()
+        if total is not None:
+            t["total"] = total
+        if completed is not None:
+            t["completed"] = completed
+        if advance:
+            t["completed"] += advance
+        self._report(task)
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        self.update(task, advance=advance)
+
+    def remove_task(self, task: int) -> None:
+        self.tasks.pop(task, None)
+
+    def _report(self, task: int) -> None:
+        t, now = self.tasks[task], self.clock()
+        finished = t["total"] is not None and t["completed"] >= t["total"]
+        if now - self._last < self.interval and not (finished and t["printed"]):
+            return
+        total = "" if t["total"] is None else f"/{t['total']:g}"
+        stamp = time.strftime("%H:%M:%S")
+        line = f"[{stamp}] {t['description']}: {t['completed']:g}{total}"
+        print(f"{line} ({_duration(now - t['start'])})", file=self.stream or sys.stderr, flush=True)
+        t["printed"], self._last = True, now
 
 
 def _fmt(value) -> str:
@@ -61,15 +164,20 @@ def run(
     from qbattery.spec import load_spec
 
     if output is not None and output.suffix.lower() not in (".json", ".nc"):
-        fail(f"output: unknown format {output.suffix!r}; use .json or .nc")
+        fail(f"--output: unknown format {output.suffix!r}; use .json or .nc")
     try:
         parsed = load_spec(spec)
+    except SpecError as err:
+        fail_spec(spec, err)
+    if output is not None:
+        check_writable(output, "--output")
+    try:
         with console.status("simulating…"):
             start = time.perf_counter()
             result = simulate(parsed)
             elapsed = time.perf_counter() - start
     except SpecError as err:
-        fail(f"{spec}: {err}")
+        fail_spec(spec, err)
     table = Table(title=f"{spec.name}  ({result.info.get('solver')}, {elapsed:.2f} s)")
     table.add_column("quantity")
     table.add_column("value", justify="right")
@@ -77,7 +185,7 @@ def run(
         table.add_row(key, _fmt(value))
     out.print(table)
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False)
     if output is not None:
         result.save(output)
         console.print(f"wrote {output}")
@@ -98,6 +206,12 @@ def sweep(
     try:
         base = load_spec(spec)
         grid = [parse_over(o) for o in over]
+    except SpecError as err:
+        fail_spec(spec, err)
+    if output.suffix.lower() != ".nc":
+        fail("--output: a sweep writes NetCDF: use -o OUT.nc")
+    check_writable(output, "--output")
+    try:
         with progress_bar() as bar:
 
             def track(items, total):
@@ -108,7 +222,7 @@ def sweep(
 
             dataset = run_sweep(base, grid, output, workers=workers, progress=track)
     except SpecError as err:
-        fail(f"{spec}: {err}")
+        fail_spec(spec, err)
     n = len(json.loads(dataset.attrs["points"]))
     console.print(f"wrote {output} ({n} points)")
 
@@ -136,6 +250,7 @@ def reproduce(
     unknown = [n for n in names if n not in registry]
     if unknown:
         fail(f"unknown target(s) {', '.join(unknown)}; see 'qbattery reproduce --list'")
+    check_writable(out_dir, "--out", directory=True)
     with progress_bar() as bar:
 
         def track(items, description=""):
@@ -150,7 +265,10 @@ def reproduce(
         for name in names:
             bar.update(overall, description=f"reproducing {name}")
             start = time.perf_counter()
-            output = registry[name].func(Context(quick=quick, progress=track))
+            try:
+                output = registry[name].func(Context(quick=quick, progress=track))
+            except SpecError as err:
+                fail(f"{name}: {err}")
             png, js = write_output(name, output, out_dir)
             bar.advance(overall)
             _print_rows(name, output.rows, time.perf_counter() - start, png)
@@ -182,7 +300,7 @@ def main() -> None:
     try:
         app()
     except SpecError as err:  # pragma: no cover - defensive; commands catch their own
-        console.print(f"[bold red]error:[/] {err}")
+        console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

@@ -25,9 +25,13 @@ MAX_LENGTH = 4000
 MAX_DEPTH = 60
 MAX_OPERATOR_POWER = 64
 MAX_SCALAR_EXPONENT = 1000.0
+# no value of a spec comes near this; beyond it, products of a few values overflow doubles and
+# the linear algebra fails far from the input (a 1e308 rate, a 1e200 coupling)
+MAX_MAGNITUDE = 1e100
 
 FUNCTIONS: dict[str, Callable] = {"sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "exp": np.exp}
 RESERVED = {"t", "i", *FUNCTIONS}
+NOT_FINITE = {"nan", "inf", "infinity"}  # what Python would print for a non-finite float
 
 
 class ExprError(ValueError):
@@ -57,7 +61,7 @@ def parse(text: str | float | int) -> Expr:
     if isinstance(text, bool):
         raise ExprError("expected a number or an expression, got a boolean")
     if isinstance(text, int | float):
-        text = repr(float(text))
+        text = repr(_number(text))
     if not isinstance(text, str):
         raise ExprError(f"expected a number or an expression string, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -77,12 +81,31 @@ def parse(text: str | float | int) -> Expr:
     return Expr(text=text, tree=tree.body, names=frozenset(names))
 
 
+def _number(value: int | float) -> float:
+    """A literal as a float: finite and within MAX_MAGNITUDE (a 400-digit integer is neither)."""
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        digits = str(value)
+        shown = f"{digits[:8]}... ({len(digits)} digits)" if isinstance(value, int) else str(x)
+        raise ExprError(f"{shown} is not a finite number")
+    if abs(x) > MAX_MAGNITUDE:
+        raise ExprError(f"{x:g} is out of range (|x| <= {MAX_MAGNITUDE:g})")
+    return x
+
+
 def _check(node: ast.AST, names: set[str], depth: int) -> None:
     if depth > MAX_DEPTH:
         raise ExprError("expression nested too deeply")
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise ExprError(f"literal {node.value!r} is not a real number")
+        try:
+            _number(node.value)  # 1e309 parses as inf
+        except ExprError as err:
+            raise ExprError(f"literal {err}") from None
     elif isinstance(node, ast.Name):
         names.add(node.id)
     elif isinstance(node, ast.BinOp):
@@ -126,10 +149,7 @@ class Coef:
 
     def _combine(self, other: Coef, op: Callable) -> Coef:
         if self.is_constant and other.is_constant:
-            value = complex(op(self.value, other.value))
-            if not (math.isfinite(value.real) and math.isfinite(value.imag)):
-                raise ExprError("overflow: a value is not finite")
-            return Coef(value)
+            return Coef(_in_range(complex(op(self.value, other.value))))
         return Coef(fn=lambda t, a=self, b=other: op(a(t), b(t)))
 
     def __add__(self, other: Coef) -> Coef:
@@ -140,13 +160,31 @@ class Coef:
 
     def apply(self, func: Callable) -> Coef:
         if self.is_constant:
-            return Coef(complex(_real_if_close(func(_real_if_close(self.value)))))
+            with np.errstate(all="ignore"):  # an overflow is reported below, by name
+                value = complex(_real_if_close(func(_real_if_close(self.value))))
+            return Coef(_in_range(value))
         return Coef(fn=lambda t, a=self: func(a(t)))
+
+
+def _in_range(value: complex) -> complex:
+    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+        raise ExprError("overflow: a value is not finite")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ExprError(f"overflow: a value reaches {abs(value):.3g} (|x| <= {MAX_MAGNITUDE:g})")
+    return value
 
 
 def _real_if_close(z):
     z = complex(z)
     return z.real if z.imag == 0 else z
+
+
+def format_number(z: complex) -> str:
+    """A value for a message: ``-0.1`` for a real one, never ``(-0.1+0j)``."""
+    z = _real_if_close(z)
+    if isinstance(z, float):
+        return f"{z:.12g}"
+    return f"{z.real:.12g}{z.imag:+.12g}i"
 
 
 @dataclass
@@ -240,6 +278,8 @@ class _Evaluator:
             return OpSum.scalar(1j)
         if name == "t":
             return OpSum.scalar(Coef(fn=lambda t: t + 0j))
+        if name not in self.env and name.lower() in NOT_FINITE:
+            raise ExprError(f"{name!r} is not a finite number")
         if name not in self.env:
             known = ", ".join(sorted(k for k in self.env if not k.startswith("_")))
             raise ExprError(f"unknown symbol {name!r} (known here: {known or 'none'})")
@@ -284,7 +324,7 @@ class _Evaluator:
             raise ExprError("an exponent must be a constant number")
         p = exponent.constant()
         if p.imag != 0 or not math.isfinite(p.real) or abs(p.real) > MAX_SCALAR_EXPONENT:
-            raise ExprError(f"exponent {_real_if_close(p)} is out of range")
+            raise ExprError(f"exponent {format_number(p)} is out of range")
         p = p.real
         if base.is_scalar:
             coef = base.scalar_coef()
@@ -314,3 +354,38 @@ def evaluate(text: str | float | int | Expr, env: dict) -> OpSum:
     """Parse (if needed) and evaluate an expression in ``env`` (names → numbers or matrices)."""
     expr = text if isinstance(text, Expr) else parse(text)
     return expr.evaluate(env)
+
+
+def dependency_order(definitions: dict) -> list[str]:
+    """The names of ``definitions`` (name → number or expression) ordered so that each follows
+    the names its expression uses; the written order where it already works.
+
+    Raises :class:`ExprError` naming a cycle ("cycle a -> b -> a"). An expression that does not
+    parse counts as using nothing: it is reported where it is evaluated, with its field.
+    """
+    uses: dict[str, list[str]] = {}
+    for name, value in definitions.items():
+        try:
+            names = parse(value).names if isinstance(value, str) else frozenset()
+        except ExprError:
+            names = frozenset()
+        uses[name] = [n for n in definitions if n in names]
+    order: list[str] = []
+    done: set[str] = set()
+    for root in definitions:  # depth first, iteratively: a long chain must not hit recursion
+        if root in done:
+            continue
+        path, stack = [root], [iter(uses[root])]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                done.add(path[-1])
+                order.append(path.pop())
+            elif child in path:
+                cycle = path[path.index(child) :] + [child]
+                raise ExprError(f"cycle {' -> '.join(cycle)}")
+            elif child not in done:
+                path.append(child)
+                stack.append(iter(uses[child]))
+    return order

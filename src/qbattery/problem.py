@@ -195,10 +195,16 @@ def _builtins(spec: Spec) -> dict[str, float]:
 
 
 def _parameters(spec: Spec) -> dict[str, complex]:
+    """The parameters' values, each evaluated after the ones it uses (any written order)."""
     env: dict[str, complex] = _builtins(spec)
     reserved = set(env) | expr.RESERVED | set(BATTERY_SPIN_SYMBOLS) | set(CHARGER_SPIN_SYMBOLS)
     reserved |= set(MODE_SYMBOLS)
-    for name, value in spec.parameters.items():
+    try:
+        order = expr.dependency_order(spec.parameters)
+    except expr.ExprError as err:
+        raise SpecError("parameters", str(err)) from None
+    for name in order:
+        value = spec.parameters[name]
         where = f"parameters.{name}"
         if not name.isidentifier():
             raise SpecError(where, "a parameter name must be an identifier")
@@ -532,7 +538,8 @@ def _rate(value, env: dict, where: str) -> expr.Coef | None:
         raise SpecError(where, str(err)) from None
     if coef.is_constant:
         if coef.value.imag != 0 or coef.value.real < 0:
-            raise SpecError(where, f"a rate must be real and >= 0, got {coef.value}")
+            got = expr.format_number(coef.value)
+            raise SpecError(where, f"a rate must be real and >= 0, got {got}")
         if coef.value == 0:
             return None
     return coef

@@ -4,16 +4,32 @@ The structure is the public contract of ARCHITECTURE.md: ``[system] [parameters]
 [initial] [noise] [time] [run] [output]``, plus an optional ``preset`` that fills in sections an
 explicit section then overrides. Every error is a :class:`SpecError` whose ``field`` is the dotted
 path of the offending entry (``hamiltonian.coupling``, ``time.points``, ...).
+
+Numbers are finite and never booleans (``g = true`` is not 1); parameters may use each other in
+any written order (a cycle is an error naming it); the value types of the initial states are
+checked here, which states a system admits where the state is built (:mod:`qbattery.problem`).
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import numbers
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import tomllib
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from qbattery import expr
 
 SOLVERS = ("auto", "closed", "lindblad", "permutational", "meanfield")
 SERIES = (
@@ -31,7 +47,8 @@ SERIES = (
     "v",
     "w",
 )
-Scalar = float | str  # a number, or an expression over the parameters
+MAX_CUTOFF = 100_000
+MAX_SPINS = 100_000
 
 
 class SpecError(ValueError):
@@ -42,21 +59,136 @@ class SpecError(ValueError):
         self.message = message
         super().__init__(f"{field}: {message}" if field else message)
 
+    def __reduce__(self):  # survive pickling (a sweep's worker processes raise it)
+        return type(self), (self.field, self.message)
+
+
+def _kind(value) -> str:
+    """What a value is, in TOML's words (for messages)."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, numbers.Integral):
+        return f"the integer {value}" if abs(value) < 10**20 else "a huge integer"
+    if value is None:
+        return "nothing (None)"
+    if isinstance(value, numbers.Real):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value!r}" if len(value) <= 40 else "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return f"a {type(value).__name__}"
+
+
+def _finite(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"expected a number, got {_kind(value)}")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        x = math.inf
+    if not math.isfinite(x):
+        raise ValueError(f"{x} is not a finite number")
+    return x
+
+
+def _scalar(value) -> float | str:
+    """A number (finite, never a boolean) or an expression string, checked later."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"expected a number or an expression string, got {_kind(value)}")
+    return _finite(value)
+
+
+Scalar = Annotated[float | str, PlainValidator(_scalar)]
+
+
+def _count(value, where: str, most: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= most:
+        raise ValueError(f"{where} takes an integer 0..{most}, got {_kind(value)}")
+
+
+def _amplitude(value) -> None:
+    parts = value if isinstance(value, list) and len(value) == 2 else [value]
+    try:
+        for v in parts:
+            _finite(v)
+    except ValueError as err:
+        raise ValueError(f"coherent takes a number or [re, im]: {err}") from None
+
+
+def _thermal(value) -> None:
+    try:
+        nbar = _finite(value)
+    except ValueError as err:
+        raise ValueError(f"thermal takes a mean photon number: {err}") from None
+    if not 0 <= nbar <= MAX_CUTOFF:
+        raise ValueError(f"thermal takes a mean photon number 0..{MAX_CUTOFF}, got {nbar:g}")
+
+
+def _angles(value) -> None:
+    if not (isinstance(value, list) and len(value) == 2):
+        raise ValueError("coherent_spin takes [theta, phi]")
+    for v in value:
+        try:
+            _scalar(v)
+        except ValueError as err:
+            raise ValueError(f"coherent_spin: {err}") from None
+
+
+def _names(value) -> None:
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ValueError("atoms takes a list of level names")
+
+
+# the value types of the tabled initial states; which states a system admits is checked where the
+# state is built, with the system at hand
+_STATE_VALUES = {
+    "dicke": lambda v: _count(v, "dicke", MAX_SPINS),
+    "fock": lambda v: _count(v, "fock", MAX_CUTOFF - 1),
+    "coherent": _amplitude,
+    "thermal": _thermal,
+    "coherent_spin": _angles,
+    "atoms": _names,
+}
+
+
+def _state(value):
+    """A named state ("down", "vacuum", ...) or a one-entry table such as ``{ fock = 2 }``."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"expected a state name or a table such as {{ fock = 2 }}, got {_kind(value)}"
+        )
+    if len(value) == 1:
+        ((key, entry),) = value.items()
+        if key in _STATE_VALUES:
+            _STATE_VALUES[key](entry)
+    return value
+
+
+State = Annotated[str | dict[str, Any], PlainValidator(_state)]
+
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # no NaN or infinity in any number field (t_max, rates, tolerances, limits, ...)
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 class Mode(_Section):
-    cutoff: int = Field(ge=1, le=100_000)
+    cutoff: int = Field(ge=1, le=MAX_CUTOFF)
 
 
 class System(_Section):
-    spins: int | None = Field(default=None, ge=1, le=100_000)
+    spins: int | None = Field(default=None, ge=1, le=MAX_SPINS)
     atoms: int | None = Field(default=None, ge=1, le=12)
     levels: list[str] | None = None
     mode: Mode | None = None
-    bath_spins: int | None = Field(default=None, ge=1, le=100_000)
+    bath_spins: int | None = Field(default=None, ge=1, le=MAX_SPINS)
 
     @model_validator(mode="after")
     def _one_battery_one_charger(self) -> System:
@@ -79,8 +211,8 @@ class Hamiltonian(_Section):
 
 
 class Initial(_Section):
-    battery: str | dict[str, Any] = "ground"
-    charger: str | dict[str, Any] | None = None
+    battery: State = "ground"
+    charger: State | None = None
     total: Literal["ground"] | None = None  # the ground state of the whole generator instead
 
     @model_validator(mode="after")
@@ -107,7 +239,7 @@ class Noise(_Section):
 
 
 class Time(_Section):
-    t_max: float = Field(gt=0)
+    t_max: float = Field(gt=0, le=expr.MAX_MAGNITUDE)
     points: int = Field(default=401, ge=2, le=10_000_000)
 
 
@@ -120,6 +252,8 @@ class Run(_Section):
     sector_tol: float = Field(default=1e-7, gt=0, lt=1)
     # permutational solver: processes for its sectors (0 = one per core when sectors are large)
     workers: int = Field(default=0, ge=0, le=1024)
+    # memory limit of one run in GiB (None: from the machine's available memory)
+    max_memory: float | None = Field(default=None, gt=0)
 
 
 class Output(_Section):
@@ -131,6 +265,8 @@ class Output(_Section):
         unknown = [s for s in value if s not in SERIES]
         if unknown:
             raise ValueError(f"unknown series {unknown}; known: {', '.join(SERIES)}")
+        if not value:
+            raise ValueError(f"give at least one series; known: {', '.join(SERIES)}")
         return value
 
 
@@ -146,6 +282,16 @@ class Spec(_Section):
     time: Time
     run: Run = Field(default_factory=Run)
     output: Output = Field(default_factory=Output)
+
+    @field_validator("parameters")
+    @classmethod
+    def _dependency_order(cls, value: dict) -> dict:
+        """Parameters may use each other in any written order: keep them in an order where each
+        follows the ones it uses, so that every reader can evaluate them front to back."""
+        try:
+            return {name: value[name] for name in expr.dependency_order(value)}
+        except expr.ExprError as err:
+            raise ValueError(str(err)) from None
 
     @property
     def has_noise(self) -> bool:
@@ -163,7 +309,77 @@ class Spec(_Section):
 
 
 def _field_path(loc: tuple) -> str:
-    return ".".join(str(p) for p in loc if not str(p).startswith("function-after"))
+    return ".".join(str(p) for p in loc if not str(p).startswith("function-"))
+
+
+_MESSAGES = {  # pydantic's wording for a Python programmer -> a spec writer's
+    "extra_forbidden": lambda e: "unknown field",
+    "missing": lambda e: "required field is missing",
+    "model_type": lambda e: f"expected a table ([section] or {{ ... }}), got {_kind(e['input'])}",
+    "model_attributes_type": lambda e: f"expected a table, got {_kind(e['input'])}",
+    "dict_type": lambda e: f"expected a table, got {_kind(e['input'])}",
+    "list_type": lambda e: f"expected an array [...], got {_kind(e['input'])}",
+    "string_type": lambda e: f"expected a string, got {_kind(e['input'])}",
+    "int_type": lambda e: f"expected an integer, got {_kind(e['input'])}",
+    "int_parsing": lambda e: f"expected an integer, got {_kind(e['input'])}",
+    "float_type": lambda e: f"expected a number, got {_kind(e['input'])}",
+    "float_parsing": lambda e: f"expected a number, got {_kind(e['input'])}",
+    "finite_number": lambda e: f"{e['input']} is not a finite number",
+}
+_COMPARISONS = {
+    "greater_than": ("greater than", "gt"),
+    "greater_than_equal": ("greater than or equal to", "ge"),
+    "less_than": ("less than", "lt"),
+    "less_than_equal": ("less than or equal to", "le"),
+}
+
+
+def _message(error: dict) -> str:
+    code = error["type"]
+    if code in _COMPARISONS:
+        relation, key = _COMPARISONS[code]
+        limit = error["ctx"][key]
+        shown = f"{limit:g}" if isinstance(limit, float) else str(limit)
+        return f"should be {relation} {shown}, got {_kind(error['input'])}"
+    if code in _MESSAGES:
+        return _MESSAGES[code](error)
+    return error["msg"].removeprefix("Value error, ")
+
+
+def _reject_booleans(value, path: tuple = ()) -> None:
+    """No spec entry is a boolean: ``g = true`` is a slip, never the number 1."""
+    if isinstance(value, bool):
+        raise SpecError(_field_path(path), "got a boolean: no spec entry takes true/false")
+    if isinstance(value, dict):
+        for key, entry in value.items():
+            _reject_booleans(entry, (*path, key))
+    elif isinstance(value, list | tuple):
+        for k, entry in enumerate(value):
+            _reject_booleans(entry, (*path, k))
+
+
+def _with_preset(data: dict) -> dict:
+    """The preset's spec, overridden by the sections ``data`` gives."""
+    from qbattery.models import presets
+
+    name = data["preset"]
+    if not isinstance(name, str) or name not in presets.PRESETS:
+        known = ", ".join(sorted(presets.PRESETS))
+        raise SpecError("preset", f"unknown preset {name!r}; known: {known}")
+    preset = presets.PRESETS[name]
+    system = data.get("system", {})
+    if isinstance(system, dict):  # the sizes a preset builds from, checked before it uses them
+        for key in preset.sizes.values():
+            size = system.get(key, 1)
+            if not isinstance(size, numbers.Integral) or not 1 <= size <= MAX_SPINS:
+                raise SpecError(
+                    f"system.{key}", f"expected an integer 1..{MAX_SPINS}, got {_kind(size)}"
+                )
+    try:
+        defaults = preset.defaults(data)
+    except ValueError as err:
+        raise SpecError("preset", f"{name}: {err}") from None
+    return _merge(defaults, data)
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -183,35 +399,48 @@ def validate_spec(data: dict | Spec) -> Spec:
     if isinstance(data, Spec):
         return data
     if not isinstance(data, dict):
-        raise SpecError("", f"a spec must be a table/dict, got {type(data).__name__}")
+        raise SpecError("", f"a spec must be a table/dict, got {_kind(data)}")
+    _reject_booleans(data)
     if "preset" in data:
-        from qbattery.models import presets
-
-        name = data["preset"]
-        if name not in presets.PRESETS:
-            known = ", ".join(sorted(presets.PRESETS))
-            raise SpecError("preset", f"unknown preset {name!r}; known: {known}")
-        data = _merge(presets.PRESETS[name].defaults(data), data)
+        data = _with_preset(data)
     try:
         return Spec.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = _field_path(first["loc"])
-        msg = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif first["type"] == "missing":
-            msg = "required field is missing"
-        raise SpecError(field, msg) from None
+        raise _spec_error(err) from None
+
+
+def _spec_error(err: ValidationError, section: tuple = ()) -> SpecError:
+    """pydantic's first error as a :class:`SpecError` on the spec path."""
+    first = err.errors()[0]
+    return SpecError(_field_path((*section, *first["loc"])), _message(first))
+
+
+def time_grid(t_max: float, points: int) -> dict:
+    """The ``[time]`` table of a model builder, checked now (a builder is called from Python,
+    and ``t_max = inf`` must stop here, by name, not deep inside a solver)."""
+    _reject_booleans({"t_max": t_max, "points": points}, ("time",))
+    try:
+        Time.model_validate({"t_max": t_max, "points": points})
+    except ValidationError as err:
+        raise _spec_error(err, ("time",)) from None
+    return {"t_max": t_max, "points": points}
 
 
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a TOML spec file."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpecError("", f"spec file not found: {path}") from None
+    except IsADirectoryError:
+        raise SpecError("", f"{path} is a directory, not a spec file") from None
+    except UnicodeDecodeError as err:
+        raise SpecError(
+            "", f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8"
+        ) from None
+    except OSError as err:
+        raise SpecError("", f"cannot read {path}: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise SpecError("", f"{path} is not valid TOML: {err}") from None
     return validate_spec(data)

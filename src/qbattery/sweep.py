@@ -38,6 +38,8 @@ def parse_over(text: str) -> tuple[str, list]:
             number = float(v)
         except ValueError:
             raise SpecError("--over", f"{name}: {v!r} is not a number") from None
+        if not np.isfinite(number):
+            raise SpecError("--over", f"{name}: {v!r} is not a finite number")
         out.append(int(number) if number.is_integer() and "." not in v else number)
     if len(set(out)) != len(out):
         raise SpecError("--over", f"{name}: repeated values")
@@ -107,11 +109,15 @@ def sweep(
         dict(zip(names, values, strict=True)) for values in itertools.product(*(v for _, v in over))
     ]
     # fail fast on a bad name or value, before any work
-    validate_spec(point_spec(base_dict, grid[0]))
     _check_names(base_dict, names)
+    for assignment in grid:
+        validate_spec(point_spec(base_dict, assignment))
     h = spec_hash(base_dict)
     parts = out.with_name(out.name + ".partial")
-    parts.mkdir(parents=True, exist_ok=True)
+    try:
+        parts.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SpecError("output", f"{parts} cannot be created ({err.strerror or err})") from None
     done = _finished(out, parts, h)
     todo = [a for a in grid if _key(h, a) not in done]
 

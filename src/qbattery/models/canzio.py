@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from qbattery.operators.boson import cutoff_for_coherent
+from qbattery.spec import time_grid
 
 COUPLINGS = ("dicke", "tc")
 SERIES = ("energy", "ergotropy", "switching_cost", "locked_energy")
@@ -91,6 +92,6 @@ def canzio(
         },
         "initial": {"battery": "down", "charger": state},
         "noise": noise,
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }

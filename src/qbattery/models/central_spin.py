@@ -7,6 +7,8 @@ n flipped bath spins; the paper uses n = N in Fig. 3/5 and n = N_B in Fig. 4).
 
 from __future__ import annotations
 
+from qbattery.spec import time_grid
+
 
 def central_spin(
     n_battery: int = 4,
@@ -34,6 +36,6 @@ def central_spin(
             "battery": "down",
             "charger": {"dicke": n_bath if flipped is None else flipped},
         },
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }

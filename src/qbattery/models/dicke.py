@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from qbattery.spec import time_grid
+
 AXES = ("x", "y", "z")
 
 
@@ -38,7 +40,7 @@ def dicke_oat(
             "coupling": "g/sqrt(N)*Sx*(a + ad)",
         },
         "initial": {"battery": "ground", "charger": {"fock": n}},
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }
 
@@ -66,6 +68,6 @@ def tavis_cummings(
             "coupling": "g/sqrt(N)*(Sp*a + Sm*ad)",
         },
         "initial": {"battery": "down", "charger": {"fock": n}},
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import math
 
+from qbattery.spec import time_grid
+
 __all__ = [
     "DRESSED_SZ",
     "DRESSED_SP",
@@ -169,7 +171,7 @@ def _time(n_atoms: int, params: dict, t_max: float | None, points: int | None) -
     if points is None:
         wp = math.hypot(v["Delta"], v["Omega_R"])
         points = max(401, int(math.ceil(20 * t_max * wp / (2 * math.pi))) + 1)
-    return {"t_max": float(t_max), "points": int(points)}
+    return time_grid(float(t_max), int(points))
 
 
 def driven_dressed(

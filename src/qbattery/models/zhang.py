@@ -36,6 +36,8 @@ there are 2κ, 2γ_e, 2γ_m.
 
 from __future__ import annotations
 
+from qbattery.spec import time_grid
+
 FORMS = ("eq3", "eq11")
 
 # H_Q in qbattery's spec language (S_k = Σσ_k/2), per form.
@@ -117,7 +119,7 @@ def zhang_cavity(
             "coupling": CAVITY_COUPLINGS[form],
         },
         "initial": {"battery": "down", "charger": {"fock": n}},
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }
     if kappa:
@@ -149,7 +151,7 @@ def zhang_drive(
         "parameters": {"omega_q": omega_q, "g": g, "omega": omega, "gamma": gamma},
         "hamiltonian": {"battery": BATTERY_HAMILTONIANS[form], "coupling": "omega*Sx"},
         "initial": {"battery": "down"},
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }
     if gamma:
@@ -220,7 +222,7 @@ def zhang_three_level(
             "coupling": THREE_LEVEL_COUPLING,
         },
         "initial": {"battery": {"atoms": ["g", "g"]}, "charger": {"fock": photons}},
-        "time": {"t_max": t_max, "points": points},
+        "time": time_grid(t_max, points),
         "output": {"series": list(series)},
     }
     collapse = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln
+from scipy.stats import poisson
 
 TRUNCATION_TOLERANCE = 1e-10
 TOP_LEVEL_WARN = 1e-6  # population of the top Fock level that makes results cutoff-dependent
@@ -42,15 +44,28 @@ def coherent_amplitudes(alpha: complex, size: int) -> np.ndarray:
     n = np.arange(size)
     if alpha == 0:
         return (n == 0).astype(complex)
-    log_abs = -(abs(alpha) ** 2) / 2 + n * np.log(abs(alpha)) - 0.5 * gammaln(n + 1)
+    r = np.abs(np.complex128(alpha))
+    with np.errstate(over="ignore"):  # |α|² = inf: every amplitude below the cutoff is 0
+        log_abs = -(r**2) / 2 + n * np.log(r) - 0.5 * gammaln(n + 1)
     return np.exp(log_abs) * np.exp(1j * n * np.angle(alpha))
 
 
 def cutoff_for_coherent(alpha: complex, tol: float = TRUNCATION_TOLERANCE) -> int:
-    """Smallest cutoff whose Fock space holds all but ``tol`` of |α>'s norm."""
-    size = max(8, int(abs(alpha) ** 2 + 12 * abs(alpha) + 20))
-    tail = 1 - np.cumsum(abs(coherent_amplitudes(alpha, size)) ** 2)
-    return int(np.argmax(tail <= tol)) + 1
+    """Smallest cutoff whose Fock space holds all but ``tol`` of |α>'s norm: the photon number
+    is Poisson with mean |α|², so this is its inverse survival function at ``tol`` (plus one).
+    No array of size |α|² is built; an |α| too large for any cutoff gives ``sys.maxsize``."""
+    with np.errstate(over="ignore"):
+        mean = np.abs(np.complex128(alpha)) ** 2
+    if mean == 0:
+        return 1
+    k = poisson.isf(tol, mean)
+    return int(k) + 1 if np.isfinite(k) and k < sys.maxsize else sys.maxsize
+
+
+def _number(z: complex) -> str:
+    """A real amplitude printed as a real number."""
+    z = complex(z)
+    return f"{z.real:g}" if z.imag == 0 else f"{z.real:g}{z.imag:+g}i"
 
 
 def coherent_state(cutoff: int, alpha: complex) -> np.ndarray:
@@ -58,9 +73,11 @@ def coherent_state(cutoff: int, alpha: complex) -> np.ndarray:
     amps = coherent_amplitudes(alpha, cutoff)
     lost = 1 - np.sum(abs(amps) ** 2)
     if lost > TRUNCATION_TOLERANCE:
+        need = cutoff_for_coherent(alpha)
+        hint = f"use cutoff >= {need}" if need < sys.maxsize else "no cutoff holds it"
         raise TruncationError(
-            f"coherent state alpha={alpha} loses {lost:.2e} of its norm at cutoff {cutoff}; "
-            f"use cutoff >= {cutoff_for_coherent(alpha)}"
+            f"coherent state alpha={_number(alpha)} loses {lost:.2e} of its norm at cutoff "
+            f"{cutoff}; {hint}"
         )
     return amps / np.linalg.norm(amps)
 

@@ -39,6 +39,7 @@ import qbattery
 from qbattery.models import canzio
 from qbattery.models.canzio import charger_cutoff, critical_coupling
 from qbattery.problem import build_problem
+from qbattery.reproduce.plotting import PAPER_LINE, paper_hline, paper_law
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.scaling import fit_power_law
 from qbattery.solvers.permutational import steady_state
@@ -296,6 +297,8 @@ def fig4(ctx: Context) -> TargetOutput:
     for col, c in enumerate(COUPLINGS):
         top, bottom = axes[0, col], axes[1, col]
         _plot(top, data[c], "ergotropy_max")
+        green = data[c]["green"]
+        paper_law(top, green["N"], green["ergotropy_max"], 1.0, label=None)
         _plot(bottom, data[c], "locked_at_tau")
         _plot(bottom, data[c], "locked_symmetric_at_tau", dashed=True)
         bottom.plot(n_line, 2 * n_line / (n_line + 2), "k:", lw=1.5)
@@ -308,6 +311,7 @@ def fig4(ctx: Context) -> TargetOutput:
             ax.set_xlabel(r"$N$")
     _legend(fig, [
         Line2D([], [], color="k", ls=":", lw=1.5, label="Eq. 9 bound (paper)"),
+        Line2D([], [], **PAPER_LINE, label=r"paper: $\mathcal{E}_{\max}$ extensive ($\propto N$)"),
         Line2D([], [], color="grey", marker="o", mfc="none", ls="--",
                label="permutation-invariant unitaries (App. B)"),
     ])  # fmt: skip
@@ -373,6 +377,8 @@ def fig4(ctx: Context) -> TargetOutput:
 
 @target("canzio2024-fig5", paper=PAPER, description="charging time τ vs N, g/√N and bare g")
 def fig5(ctx: Context) -> TargetOutput:
+    from matplotlib.lines import Line2D
+
     plt = _plt()
     fig, axes = plt.subplots(2, 2, figsize=(10, 8), layout="constrained")
     out, rows = {}, []
@@ -382,6 +388,9 @@ def fig5(ctx: Context) -> TargetOutput:
             out[f"{c}_{'bare' if bare else 'normalized'}"] = data
             ax = axes[r_i, col]
             _plot(ax, data, "tau", scale=np.sqrt if bare else None)
+            green = data["green"]  # the paper: τ ∝ N^0 (g/√N), ∝ N^(-1/2) (bare g): τ√N flat
+            tau = green["tau"] * (np.sqrt(green["N"]) if bare else 1.0)
+            paper_law(ax, green["N"], tau, 0.0, label=None)
             ax.set_title(f"({'abcd'[2 * r_i + col]}) {NAME[c]}, "
                          f"{'bare g (g → g√N)' if bare else 'g/√N'}", loc="left")  # fmt: skip
             ax.set_xlabel(r"$N$")
@@ -428,7 +437,8 @@ def fig5(ctx: Context) -> TargetOutput:
             "< 1, 'particularly evident in panel (a)'", f"{np.min(speed):.3f}-{np.max(speed):.3f}",
             f"ratios {_fmt(speed)} at N = {_fmt(common)}",
         ))  # fmt: skip
-    _legend(fig)
+    _legend(fig, [Line2D([], [], **PAPER_LINE, label=r"paper: $\tau \propto N^0$ (a, b), "
+                         r"$\tau \propto N^{-1/2}$ (c, d)")])  # fmt: skip
     rows.append(Row("wall time of these runs [s]", None, round(_timing(out.values()), 1),
                     "Figs. 4, 6 reuse them (cache)"))  # fmt: skip
     return TargetOutput(fig, {"scans": out}, rows)
@@ -436,6 +446,8 @@ def fig5(ctx: Context) -> TargetOutput:
 
 @target("canzio2024-fig6", paper=PAPER, description="switching cost δE_ON→OFF(τ) vs N (Eq. 5)")
 def fig6(ctx: Context) -> TargetOutput:
+    from matplotlib.lines import Line2D
+
     plt = _plt()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.6), layout="constrained")
     panels = (("tc", False, "(a) TC, g/√N"), ("dicke", False, "(b) Dicke, g/√N"),
@@ -445,6 +457,11 @@ def fig6(ctx: Context) -> TargetOutput:
         data = scan(ctx, c, bare)
         out[f"{c}_{'bare' if bare else 'normalized'}"] = data
         _plot(ax, data, "switching_cost_at_tau")
+        if c == "tc":
+            paper_hline(ax, 0.0, label=None)
+        elif not bare:
+            green = data["green"]
+            paper_law(ax, green["N"], green["switching_cost_at_tau"], 1.0, label=None)
         ax.set_title(title, loc="left")
         ax.set_xlabel(r"$N$")
         ax.set_ylabel(r"$\delta E_{\mathrm{ON}\to\mathrm{OFF}}(\tau)/\omega_0$")
@@ -482,7 +499,8 @@ def fig6(ctx: Context) -> TargetOutput:
                 for d in s.values())  # fmt: skip
     rows.insert(1, Row("δE_OFF→ON(0) = Tr[ρ(0)H_I], max |·| over all runs", 0.0, first,
                        "'always 0, both for Dicke and Tavis-Cummings' ✔"))  # fmt: skip
-    _legend(fig)
+    _legend(fig, [Line2D([], [], **PAPER_LINE, label=r"paper: TC cost $= 0$ (a), Dicke "
+                         r"extensive $\propto N$ (b)")])  # fmt: skip
     return TargetOutput(fig, {"scans": out}, rows)
 
 
@@ -551,6 +569,7 @@ def fig2(ctx: Context) -> TargetOutput:
         d = runs[c]
         ax.plot(d["t"], d["H"], color=colour[c], lw=1.6, label=f"{NAME[c]}: ⟨H⟩(t)")
         ax.axhline(d["H_ss"], color=colour[c], ls="--", lw=1.2, label=f"{NAME[c]}: steady state")
+    paper_hline(ax, 0.0, label=r"paper: TC steady state $\langle H\rangle = 0$ (App. A)")
     ax.set_xlabel(r"$t\,\omega_0$")
     ax.set_ylabel(r"$\langle \hat H^{(X)}(t)\rangle/\omega_0$")
     ax.set_title(r"$N=4$, $g=2g_c^{(X)}$, $(\kappa,\gamma_\downarrow,\gamma_\phi)=(0.15,0.1,0.5)$",
@@ -642,7 +661,7 @@ def fig3(ctx: Context) -> TargetOutput:
     for ax, slow in zip(axes, (False, True), strict=True):
         for c in COUPLINGS:
             d = runs[(slow, c)]
-            ax.plot(d["t"], d["E_over_N"], color=colour[c], lw=1.4, label=f"{NAME[c]}: E_B/N")
+            ax.plot(d["t"], d["E_over_N"], color=colour[c], lw=1.4, label=rf"{NAME[c]}: $E_B/N$")
             ax.plot(d["t"], d["ergotropy_over_N"], color=colour[c], lw=1.0, ls=":",
                     label=f"{NAME[c]}: ergotropy/N (ours, extra)")  # fmt: skip
         ax.set_ylabel(r"$\langle \hat H_B(t)\rangle/(N\omega_0)$")

@@ -31,6 +31,7 @@ import numpy as np
 import qbattery
 from qbattery.models import canzio
 from qbattery.models.canzio import critical_coupling
+from qbattery.reproduce.plotting import paper_band, paper_hline, paper_vline
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.scaling import fit_power_law
 
@@ -498,7 +499,13 @@ def fig7(ctx: Context) -> TargetOutput:
         for a in ax[:, j]:
             a.axvline(1.0, color="0.7", lw=0.7, zorder=0)
         ax[1, j].set_ylim(0, 1.05)
-    _legend(fig, ncol=2)
+        paper_hline(ax[1, j], 1.0, ls=":", label=None)  # Eq. 10: the ratio is at most 1
+    xs = [float(v) for d in scan["dicke"].values() for v in d["x"]]
+    band = paper_band(ax[0, 0], 1.0, max(xs), vertical=True,
+                      label=r"paper: maximum at $\omega_0 > \omega_c$ (Dicke)")  # fmt: skip
+    line = paper_vline(ax[0, 1], 1.0, label=r"paper: maximum at $\omega_0 = \omega_c$ (TC)")
+    bound = paper_hline(ax[1, 0], 1.0, ls=":", label=r"paper: ratio $\leq 1$ (Eq. 10)")
+    _legend(fig, (band, line, bound), ncol=4)
     data = {"N": n, "g_over_gc": FIG7_G, "scan": {c: scan[c] for c in COUPLINGS}}
     return TargetOutput(figure=fig, data=data, rows=rows)
 

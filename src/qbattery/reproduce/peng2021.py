@@ -47,6 +47,7 @@ from scipy.optimize import brentq
 from qbattery import metrics
 from qbattery._threads import blas_for
 from qbattery.analytic import central_spin as an
+from qbattery.reproduce.plotting import figure_legend, paper_hline, paper_line, paper_point
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.scaling import PowerLawFit, fit_window
 
@@ -546,6 +547,9 @@ def _plt():
 
 COLORS = {5: "tab:red", 10: "tab:green", 15: "tab:blue", 100: "tab:red", 200: "tab:green"}
 COLORS[300] = "tab:blue"
+MAX_ENERGY = r"$\max_{t\leq 10}\Delta E_B$"
+#: The paper's fitted laws (Table I) under our markers: a broad grey line, visible around them.
+PAPER_FIT = dict(color="0.55", lw=6, ls="-", alpha=0.45, zorder=0.8)
 MARKERS = {5: "o", 10: "s", 15: "^", 100: "o", 200: "s", 300: "^"}
 
 
@@ -602,25 +606,36 @@ def fig2(ctx: Context) -> TargetOutput:
     for key in ctx.progress(list(FIG2_PANELS), "Fig. 2 panels"):
         p = FIG2_PANELS[key]
         panels[key] = _fig2_panel(p["B"], p["h"], p["Delta"], points, FIG2_N, FIG2_n, FIG2_A)
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(9, 7), sharex=True, layout="constrained")
     for ax, key in zip(axes.ravel(), FIG2_PANELS, strict=True):
         d, p = panels[key], FIG2_PANELS[key]
         x = d["x"]
+        ax.axhline(0, color="0.85", lw=0.5)
+        # line styles as in the paper's Fig. 2; the closed forms as sparse markers on top
         ax.plot(x, d["ours"]["energy"], "-", color="tab:blue", lw=2, label=r"$\Delta E_B$")
         ax.plot(x, d["ours"]["charger_energy"], "--", color="tab:red", lw=2, label=r"$\Delta E_C$")
         ax.plot(x, d["ours"]["interaction_energy"], "--", color="tab:green", lw=2, label=r"$E_I$")
+        every = max(1, len(x) // 40)
         for name in ("energy", "charger_energy", "interaction_energy"):
-            ax.plot(x, d["exact"][name], ":", color="k", lw=1)
-        ax.set_title(f"({key})  B={p['B']:g}, h={p['h']:g}, Δ={p['Delta']:g}", fontsize=10)
-        ax.axhline(0, color="0.8", lw=0.5)
-    axes[0, 0].plot([], [], ":", color="k", lw=1, label="Eqs. 12, A7, A8")
-    axes[0, 0].legend(fontsize=8, loc="lower left")
+            ax.plot(x[::every], d["exact"][name][::every], "o", color="k", ms=2.5, zorder=3)
+        ax.set_title(
+            rf"({key})  $B={p['B']:g},\ h={p['h']:g},\ \Delta={p['Delta']:g}$", fontsize=10
+        )
+        ax.set_ylabel(r"$\Delta E_B,\ \Delta E_C,\ E_I$  $(A)$")
+    axes[0, 0].plot([], [], "o", color="k", ms=2.5, label="closed forms, Eqs. 12, A7, A8")
+    # Eq. 16 at resonance: E_max = B at Ω_n τ_min/2 = π/2 (Ω_n = 2A√b)
+    paper_point(axes[0, 0], np.pi / 2, FIG2_PANELS["a"]["B"],
+                label=r"paper: $E_{\max}=B$ at $\tau_{\min}$ (Eq. 16)")  # fmt: skip
+    for ax, key in ((axes[1, 0], "c"), (axes[1, 1], "d")):
+        paper_hline(ax, FIG2_PANELS[key]["B"], label=r"paper: $|\Delta E_B| < B$ off resonance")
     for ax in axes[1]:
         ax.set_xlabel(r"$\Omega_n t/2$")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("energy")
-    fig.suptitle(f"Peng et al. Fig. 2: N_B = 1, N = {FIG2_N}, n = {FIG2_n}, A = 1", fontsize=11)
-    fig.tight_layout()
+    figure_legend(fig, ncol=3)
+    fig.suptitle(
+        rf"Peng et al. Fig. 2: $N_B = 1$, $N = {FIG2_N}$, $n = {FIG2_n}$, $A = 1$ (colours: "
+        "qbattery.simulate)",
+        fontsize=11,
+    )
 
     a, b, c, d = (panels[k] for k in "abcd")
     b_nn = float(an.b_coefficient(FIG2_N, FIG2_n))
@@ -762,19 +777,22 @@ def fig3(ctx: Context) -> TargetOutput:
     res = {}
     for N in SMALL_N:
         res[N] = sweep(N, nbs, "N", energy=e_nbs, paper_grid=True, progress=_bar(ctx, f"N = {N}"))
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.8), layout="constrained")
     rows = []
     for N in SMALL_N:
         d = res[N]
         col, mk = COLORS[N], MARKERS[N]
         ok = np.isfinite(d["E_max"])
-        ax1.plot(d["N_B"][ok], d["E_max"][ok], mk, color=col, ms=4, mfc="none", label=f"N = {N}")
+        ax1.plot(d["N_B"][ok], d["E_max"][ok], mk, color=col, ms=4, mfc="none")
         ax1.plot(d["N_B"][ok], d["E_first_peak"][ok], "-", color=col, lw=0.8)
         fit = _fit(d, SMALL_WINDOW)
         gfit = _fit(d, SMALL_WINDOW, "P_max_paper_grid")
         ax2.loglog(d["N_B"], d["P_max"], mk, color=col, ms=3, mfc="none", mew=0.7, label=f"N = {N}")
         x = np.array([1.0, SMALL_WINDOW[1]])
         ax2.loglog(x, fit(x), "--", color=col, lw=1.0, zorder=3)
+        a_p, b_p = PAPER_TABLE1[N]
+        xw = np.array(SMALL_WINDOW, dtype=float)
+        paper_line(ax2, xw, b_p * xw**a_p, label=None, **PAPER_FIT)
         rows += _fit_rows("Fig. 3(b)", N, fit, gfit, SMALL_WINDOW)
         sat = d["E_max"][d["N_B"] == d["N_B"].max()][0]
         at_n = d["E_max"][d["N_B"] == N][0]
@@ -794,19 +812,25 @@ def fig3(ctx: Context) -> TargetOutput:
                 "max ΔE_B for t ≤ 10 (the paper's window, inferred); bounded by n = N",
             )
         )
-    ax1.axhline(0, color="0.9", lw=0.5)
+    nb_lin = np.array([1.0, max(SMALL_N)])
+    handles = ax2.get_legend_handles_labels()[0] + [
+        ax1.plot([], [], "o", color="0.4", ms=4, mfc="none", label=MAX_ENERGY)[0],
+        ax1.plot([], [], "-", color="0.4", lw=0.8, label="first energy peak")[0],
+        ax2.plot([], [], "--", color="0.4", lw=1.0, label=r"our fit $\beta N_B^\alpha$")[0],
+        paper_line(ax2, [], [], label=r"paper: Table I $\beta N_B^\alpha$", **PAPER_FIT),
+        paper_line(ax1, nb_lin, nb_lin, label=r"paper: $E_{\max}\approx N_B$ ($N_B \leq N$)"),
+        paper_point(ax1, 1, 1.0, label=r"paper: $E_{\max} = B$ at $N_B = 1$ (Eq. 16)"),
+    ]
     ax1.set_xlabel(r"$N_B$")
-    ax1.set_ylabel(r"$E_{\max}$")
-    ax1.set_title("(a)  markers: max over t ≤ 10; lines: first peak", fontsize=9)
-    ax1.legend(fontsize=8)
+    ax1.set_ylabel(r"$E_{\max}$  $(B)$")
+    ax1.set_title("(a)", fontsize=10)
     ax2.set_xlabel(r"$N_B$")
-    ax2.set_ylabel(r"$P_{\max}$")
-    ax2.set_title(
-        r"(b)  dashed: fits $\beta N_B^\alpha$ over $N_B\in[20,80]$ (extended to 1)", fontsize=9
+    ax2.set_ylabel(r"$P_{\max}$  $(BA)$")
+    ax2.set_title(r"(b)  fits over $N_B\in[20,80]$ (ours extended to $N_B = 1$)", fontsize=10)
+    figure_legend(fig, handles, ncol=3)
+    fig.suptitle(
+        r"Peng et al. Fig. 3: $A = B = h = 1$, $\Delta = 0$, $n = N$, $m = 0$", fontsize=11
     )
-    ax2.legend(fontsize=8)
-    fig.suptitle("Peng et al. Fig. 3: A = B = h = 1, Δ = 0, n = N, m = 0", fontsize=11)
-    fig.tight_layout()
     e1 = [float(res[N]["E_max"][res[N]["N_B"] == 1][0]) for N in SMALL_N]
     rows.append(
         Row("Fig. 3(a) E_max at N_B = 1 (Eq. 16: B)", 1.0, min(e1), "min over N = 5, 10, 15")
@@ -833,20 +857,23 @@ def fig4(ctx: Context) -> TargetOutput:
     for N in LARGE_N:
         res[N] = sweep(N, nbs, "N_B", energy=e_nbs, paper_grid=True, progress=_bar(ctx, f"N = {N}"))
     tc = np.array([peak_power(tavis_cummings_sector(int(nb), int(nb))).P_max for nb in nbs])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4.8), layout="constrained")
     rows = []
     for N in LARGE_N:
         d = res[N]
         col, mk = COLORS[N], MARKERS[N]
         ok = np.isfinite(d["E_max"])
         nb_ok = d["N_B"][ok]
-        ax1.plot(nb_ok, d["E_max"][ok] / nb_ok, mk, color=col, ms=4, mfc="none", label=f"N={N}")
+        ax1.plot(nb_ok, d["E_max"][ok] / nb_ok, mk, color=col, ms=4, mfc="none")
         ax1.plot(nb_ok, d["E_first_peak"][ok] / nb_ok, "-", color=col, lw=0.8)
         fit = _fit(d, LARGE_WINDOW)
         gfit = _fit(d, LARGE_WINDOW, "P_max_paper_grid")
         ax2.loglog(d["N_B"], d["P_max"], mk, color=col, ms=3, mfc="none", mew=0.7, label=f"N = {N}")
         x = np.array(LARGE_WINDOW, dtype=float)
         ax2.loglog(x, fit(x), "--", color=col, lw=1.2)
+        a_p, b_p = PAPER_TABLE1[N]
+        xw = np.linspace(*LARGE_WINDOW, 50)
+        paper_line(ax2, xw, b_p * xw**a_p, label=None, **PAPER_FIT)
         rows += _fit_rows("Fig. 4(b)", N, fit, gfit, LARGE_WINDOW)
         rows.append(
             Row(
@@ -857,8 +884,16 @@ def fig4(ctx: Context) -> TargetOutput:
             )
         )
     x = nbs.astype(float)
-    ax2.loglog(x, an.tc_max_power_upper_bound(x, 300), ":", color="k", lw=1, label="Eq. 31, N=300")
-    ax2.loglog(x, tc * math.sqrt(300), "-.", color="0.5", lw=1, label=r"$N\to\infty$ (TC), ×√300")
+    ax2.loglog(
+        x,
+        tc * math.sqrt(300),
+        "-.",
+        color="0.5",
+        lw=1,
+        label=r"$N\to\infty$ (TC), $\times\sqrt{300}$",
+    )
+    paper_line(ax2, x, an.tc_max_power_upper_bound(x, 300), ls=":", lw=1.4,
+               label=r"paper: Eq. 31, $0.72\sqrt{N}N_B^{3/2}$, $N = 300$")  # fmt: skip
     fit300 = _fit(res[300], LARGE_WINDOW)
     rows.append(
         Row(
@@ -889,16 +924,22 @@ def fig4(ctx: Context) -> TargetOutput:
             "At t(P_max) ⟨b†b⟩ ≈ 0.85 N_B, outside the battery's HP regime",
         )
     )
+    handles = ax2.get_legend_handles_labels()[0] + [
+        ax1.plot([], [], "o", color="0.4", ms=4, mfc="none", label=MAX_ENERGY)[0],
+        ax1.plot([], [], "-", color="0.4", lw=0.8, label="first energy peak")[0],
+        ax2.plot([], [], "--", color="0.4", lw=1.2, label=r"our fit $\beta N_B^\alpha$")[0],
+        paper_line(ax2, [], [], label=r"paper: Table I $\beta N_B^\alpha$", **PAPER_FIT),
+    ]
     ax1.set_xlabel(r"$N_B$")
-    ax1.set_ylabel(r"$E_{\max}/N_B$")
-    ax1.set_title("(a)  markers: max over t ≤ 10; lines: first peak", fontsize=9)
-    ax1.legend(fontsize=8)
+    ax1.set_ylabel(r"$E_{\max}/N_B$  $(B)$")
+    ax1.set_title("(a)", fontsize=10)
     ax2.set_xlabel(r"$N_B$")
-    ax2.set_ylabel(r"$P_{\max}$")
-    ax2.set_title(r"(b)  dashed: fits over $N_B\in[1,50]$", fontsize=9)
-    ax2.legend(fontsize=7)
-    fig.suptitle("Peng et al. Fig. 4: A = B = h = 1, Δ = 0, n = N_B, m = 0", fontsize=11)
-    fig.tight_layout()
+    ax2.set_ylabel(r"$P_{\max}$  $(BA)$")
+    ax2.set_title(r"(b)  fits over $N_B\in[1,50]$", fontsize=10)
+    figure_legend(fig, handles, ncol=4)
+    fig.suptitle(
+        r"Peng et al. Fig. 4: $A = B = h = 1$, $\Delta = 0$, $n = N_B$, $m = 0$", fontsize=11
+    )
     data = {str(N): res[N] | {"fit": _fit(res[N], LARGE_WINDOW).as_dict()} for N in LARGE_N}
     data["tavis_cummings_limit"] = {"N_B": nbs, "P_max_over_sqrtN": tc, "fit": tcfit.as_dict()}
     return TargetOutput(figure=fig, data=data, rows=rows)
@@ -1111,15 +1152,31 @@ def fig5(ctx: Context) -> TargetOutput:
             N = int(ns[i])
             for j, nb in enumerate(nbs):
                 P[i, j] = peak_power(CentralSpinSector(int(nb), N, N)).P_max
-    fig, ax = plt.subplots(figsize=(6, 4.8))
+    fig, (ax, cut) = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
     cs = ax.contourf(nbs, ns, np.log(P), levels=30, cmap="viridis")
     fig.colorbar(cs, ax=ax, label=r"$\ln P_{\max}$")
-    ax.plot([1, 40], [1, 40], "w--", lw=1, label=r"$N = N_B$")
+    ax.plot([1, 40], [1, 40], "w--", lw=1)
+    ax.text(30, 33, r"$N = N_B$", color="w", fontsize=9, rotation=8)
     ax.set_xlabel(r"$N_B$")
     ax.set_ylabel(r"$N$")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_title("Peng et al. Fig. 5: A = B = h = 1, Δ = 0, n = N, m = 0", fontsize=10)
-    fig.tight_layout()
+    ax.set_title(r"Fig. 5: $\ln P_{\max}$, $A = B = h = 1$, $\Delta = 0$, $n = N$, $m = 0$",
+                 fontsize=10)  # fmt: skip
+    # cuts of the map against the laws the text states (Sec. III C, Figs. 3-4)
+    for N, col in ((1, "tab:red"), (5, "tab:green"), (int(ns.max()), "tab:blue")):
+        i = int(np.flatnonzero(ns == N)[0])
+        cut.loglog(nbs, P[i], "o", color=col, ms=4, mfc="none", label=f"ours, N = {N}")
+    paper_line(cut, nbs, 0.72 * np.sqrt(nbs), label=r"paper: $0.72\sqrt{N_B}$ ($N = 1$)", zorder=3)
+    i5 = int(np.flatnonzero(ns == 5)[0])
+    x5 = nbs[nbs >= 20].astype(float)
+    paper_line(cut, x5, P[i5][nbs == 20][0] * (x5 / 20) ** 0.5, ls=":", lw=1.6, zorder=3,
+               label=r"paper: slope $\alpha = 1/2$ for $N < N_B$")  # fmt: skip
+    top = int(np.flatnonzero(ns == ns.max())[0])
+    cut.loglog(nbs, P[top][0] * nbs**1.5, ":", color="0.5", lw=1,
+               label=r"slope $3/2$ (Fig. 4's $n = N_B$; here $n = N$)")  # fmt: skip
+    cut.set_xlabel(r"$N_B$")
+    cut.set_ylabel(r"$P_{\max}$  $(BA)$")
+    cut.set_title("rows of the map (not a panel of the paper)", fontsize=10)
+    cut.legend(fontsize=8, loc="upper left")
 
     def row_fit(N, lo, hi):
         i = int(np.flatnonzero(ns == N)[0])

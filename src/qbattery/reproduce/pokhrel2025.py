@@ -37,6 +37,14 @@ from qbattery import metrics
 from qbattery.analytic import driven as dr
 from qbattery.models.driven import driven_dressed, driven_full
 from qbattery.problem import build_problem
+from qbattery.reproduce.plotting import (
+    legends_below,
+    panels_over_legends,
+    paper_band,
+    paper_hline,
+    paper_line,
+    paper_point,
+)
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.scaling import fit_power_law
 from qbattery.simulate import battery_levels, simulate
@@ -281,47 +289,50 @@ def fig1(ctx: Context) -> TargetOutput:
     ]  # fmt: skip
 
     plt = _plt()
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.13, top=0.88, wspace=0.25)
+    fig, ax, below = panels_over_legends(plt, 3, (15, 6.2), legend_height=0.32)
     colors = {2: "C0", 4: "C3", 10: "C2", 100: "C4"}
     a = ax[0]
     for n in FIG1_N:
         a.plot(theta, curves[n]["symmetric"], color=colors[n], lw=2,
-               label=f"N={n}, symmetric unitaries (paper)")  # fmt: skip
+               label=f"N = {n}, symmetric unitaries (the paper's)")  # fmt: skip
         a.plot(theta, curves[n]["all"], color=colors[n], lw=1.2, ls="--",
-               label=f"N={n}, all unitaries")  # fmt: skip
+               label=f"N = {n}, all unitaries")  # fmt: skip
         a.plot(theta, eq10[n], color="k", lw=0.7, ls=":")
         a.plot(thetas_engine, engine[n]["ergotropy_symmetric"], "o", color=colors[n], ms=5,
                mfc="none")  # fmt: skip
         a.plot(thetas_engine, engine[n]["ergotropy_all"], "s", color=colors[n], ms=4, mfc="none")
     a.plot([], [], "k:", lw=0.7, label="Eq. 10 as printed")
-    a.plot([], [], "ko", mfc="none", label="Lindblad engine (preset), symmetric / all")
+    a.plot([], [], "ko", mfc="none", label="Lindblad engine (preset): symmetric (o) / all (□)")
+    paper_point(a, th1, 0.0, label=r"paper: $R = 0$ at $x = 1$ (caption)", clip_on=False)
     a.axvline(th1, color="0.6", lw=0.8)
-    a.text(th1, 0.02, " x = 1", color="0.4", fontsize=8)
-    a.set(xlabel="θ", ylabel="R / (N ħω0)", title="(a) Fig. 1: ergotropy per atom, r = 0.1",
-          xlim=(0, np.pi), ylim=(0, None))  # fmt: skip
-    a.legend(fontsize=7, loc="upper right")
+    a.text(th1, 0.5, " x = 1", color="0.4", fontsize=8)
+    a.set(xlabel=r"$\theta$", ylabel=r"$R/(N\hbar\omega_0)$", xlim=(0, np.pi), ylim=(0, None),
+          title="(a) Fig. 1: ergotropy per atom, r = 0.1")  # fmt: skip
     a = ax[1]
     for n in (*FIG1_N, 100):
-        a.plot(theta, curves[n]["energy"], color=colors[n], lw=1.5, label=f"E/N, N={n} (Eq. 9)")
+        a.plot(theta, curves[n]["energy"], color=colors[n], lw=1.5, label=f"E/N, N = {n} (Eq. 9)")
         a.plot(theta, curves[n]["symmetric"], color=colors[n], lw=1, ls="--")
-    a.plot(theta, large, "k", lw=0.8, ls=":", label="N → ∞ (Eqs. 11-12)")
-    a.plot([], [], "k--", lw=1, label="R_sym / N")
+    a.plot([], [], "k--", lw=1, label=r"$R_{\mathrm{sym}}/N$")
+    a.plot(theta, large, "k", lw=0.8, ls=":", label=r"$N\to\infty$ (Eqs. 11-12)")
+    lo, hi = theta < th1, theta > th1  # x > 1 | x < 1
+    paper_line(a, theta[hi], np.full(hi.sum(), 1 / (1 + np.sqrt(r))),
+               label=r"paper: bounds $1/(1+\sqrt{r})$ ($x<1$), $1/(1+1/\sqrt{r})$ ($x>1$)")  # fmt: skip
+    paper_line(a, theta[lo], np.full(lo.sum(), 1 / (1 + 1 / np.sqrt(r))), label=None)
     a.axvline(th1, color="0.6", lw=0.8)
-    a.set(xlabel="θ", ylabel="per atom / ħω0", title="(b) steady energy and ergotropy",
-          xlim=(0, np.pi), ylim=(0, 1))  # fmt: skip
-    a.legend(fontsize=7)
+    a.set(xlabel=r"$\theta$", ylabel=r"$E/N,\ R/N$  $(\hbar\omega_0)$", xlim=(0, np.pi),
+          ylim=(0, 1), title="(b) steady energy and ergotropy")  # fmt: skip
     a = ax[2]
     ns = np.unique(np.round(np.logspace(0, 4, 60)).astype(int))
     for th, c in ((0.8, "C0"), (1.4, "C3")):
         xx = float(dr.x_parameter(th, r))
         for kind, ls in (("symmetric", "-"), ("all", "--")):
             rr = dr.steady_state_ergotropy(ns, th, xx, unitaries=kind) / ns
-            a.plot(ns, rr, color=c, ls=ls, label=f"θ={th} (x={xx:.3g}), {kind}")
-        a.axhline(float(dr.ergotropy_per_atom_large_n(th, xx)), color=c, lw=0.6, ls=":")
-    a.set(xscale="log", xlabel="N", ylabel="R / (N ħω0)",
+            a.plot(ns, rr, color=c, ls=ls, label=rf"$\theta = {th}$ ($x = {xx:.3g}$), {kind}")
+        paper_hline(a, float(dr.ergotropy_per_atom_large_n(th, xx)),
+                    label=r"paper: $N\to\infty$ limit (Eqs. 11-12)" if th == 0.8 else None)  # fmt: skip
+    a.set(xscale="log", xlabel=r"$N$", ylabel=r"$R/(N\hbar\omega_0)$",
           title="(c) superextensive → extensive, r = 0.1")  # fmt: skip
-    a.legend(fontsize=7)
+    legends_below(ax, below, fontsize=8)
     data = {
         "r": r,
         "theta": theta,
@@ -426,27 +437,38 @@ def fig2(ctx: Context) -> TargetOutput:
         )
 
     plt = _plt()
-    fig, ax = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [2.2, 1]})
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.9, wspace=0.22)
+    fig, ax, below = panels_over_legends(plt, 3, (16, 6.2), legend_height=0.3,
+                                         width_ratios=[2.0, 1.3, 1])  # fmt: skip
     a = ax[0]
-    for k, n in enumerate(ns):
-        a.plot(u, curves[n].energy_per_atom, color=f"C{k}", lw=1.0,
-               label=f"N = {n}, Ω_P = {FIG2_OMEGA_P_PER_N * n:g} γ−")  # fmt: skip
+    # largest N first and broadest: the smaller N drawn over it stay visible where they coincide
+    widths = {n: 1.0 + 1.2 * k for k, n in enumerate(ns)}
+    for k, n in reversed(list(enumerate(ns))):
+        a.plot(u, curves[n].energy_per_atom, color=f"C{k}", lw=widths[n],
+               label=rf"$N = {n}$, $\Omega_P = {FIG2_OMEGA_P_PER_N * n:g}\,\gamma_-$")  # fmt: skip
     a.plot(res.t * n_small, res.energy / n_small, color="0.5", lw=0.8,
            label=f"N = {n_small}, Lindblad engine (preset)")  # fmt: skip
     big = ns[-1]
-    a.plot(u, eq14[big], "k--", lw=0.9, label=f"Eq. 14 (N = {big})")
-    a.plot(u, lower, "k:", lw=1.2, label="lower bound (cos Ω_P t → 1)")
-    a.axhline(e_inf, color="0.7", lw=0.6)
-    a.set(xlabel="N γ− t", ylabel="⟨E⟩ / (N ħω0)", xlim=(0, u[-1]), ylim=(0, 1),
-          title="(a) Fig. 2: r = 10, θ = 1.87, γ0 = γ−")  # fmt: skip
-    a.legend(fontsize=8, loc="lower right")
+    paper_line(a, u, eq14[big], ls="--", lw=0.9, zorder=3, label=f"paper: Eq. 14 (N = {big})")
+    paper_line(a, u, lower, ls=":", lw=1.4, zorder=3,
+               label=r"paper: lower bound ($\cos\Omega_P t \to 1$)")  # fmt: skip
+    paper_hline(a, e_inf, lw=0.8,
+                label=r"paper: steady charge $\sin^2(\theta/2)$, $N\to\infty$")  # fmt: skip
+    a.set(xlabel=r"$N\gamma_- t$", ylabel=r"$\langle E\rangle/(N\hbar\omega_0)$",
+          xlim=(0, u[-1]), ylim=(0, 1), title="(a) Fig. 2: r = 10, θ = 1.87, γ0 = γ−")  # fmt: skip
     a = ax[1]
+    for k, n in reversed(list(enumerate(ns))):
+        a.plot(u, n * (curves[n].energy_per_atom - eq14[n]), color=f"C{k}", lw=widths[n],
+               label=f"N = {n}")  # fmt: skip
+    a.axhline(0, color="0.7", lw=0.6)
+    a.set(xlabel=r"$N\gamma_- t$", ylabel=r"$E - E_{\mathrm{Eq.\,14}}$  $(\hbar\omega_0)$",
+          xlim=(0, u[-1]), title="(b) exact − Eq. 14 (per atom: ∝ 1/N)")  # fmt: skip
+    a = ax[2]
     for k, (wp, d) in enumerate(validity.items()):
-        a.semilogy((1, 2, 3, 4), np.abs(d), "o-", color=f"C{k}", label=f"Ω_P = {wp:g} γ−")
-    a.set(xlabel="N", ylabel="|E/N (Eq. 5) − E/N (Eq. 7)| steady",
-          title="(b) secular approximation, θ = 1.2")  # fmt: skip
-    a.legend(fontsize=8)
+        a.semilogy((1, 2, 3, 4), np.abs(d), "o-", color=f"C{k}",
+                   label=rf"$\Omega_P = {wp:g}\,\gamma_-$")  # fmt: skip
+    a.set(xlabel=r"$N$", ylabel=r"$|(E/N)_{\mathrm{Eq.\,5}} - (E/N)_{\mathrm{Eq.\,7}}|$  $(\hbar\omega_0)$",
+          title="(c) secular approximation, θ = 1.2")  # fmt: skip
+    legends_below(ax, below, fontsize=8)
     data = {
         "N_gamma_minus_t": u,
         "omega_p_per_n": FIG2_OMEGA_P_PER_N,
@@ -563,33 +585,33 @@ def fig3(ctx: Context) -> TargetOutput:
     ]  # fmt: skip
 
     plt = _plt()
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.6))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.25)
+    fig, ax, below = panels_over_legends(plt, 2, (12, 5.6), legend_height=0.28)
     a = ax[0]
     for k, r in enumerate(FIG3_R):
         c = curves[r]
-        a.plot(c["E"], c["bound"], color=f"C{k}", lw=1.8, label=f"r = {r:g}, τ_90(θ) exact")
-        a.plot(c["E"], c["bound_paper_tau"], color=f"C{k}", lw=0.9, ls="--",
-               label=f"r = {r:g}, τ_90 = 2.973")  # fmt: skip
-    a.plot([np.sin(THETA / 2) ** 2], [check["P_av"][-1]], "k*", ms=9,
-           label=f"exact P_av, θ = 1.87, N = {big}")  # fmt: skip
-    a.set(xlabel="final charge E / (N ħω0) = sin²(θ/2)", ylabel="P_av / (N² ħω0 γ−) ≥",
+        a.plot(c["E"], c["bound"], color=f"C{k}", lw=1.8,
+               label=rf"$r = {r:g}$, exact $\tau_{{90}}(\theta)$")  # fmt: skip
+        paper_line(a, c["E"], c["bound_paper_tau"], color=f"C{k}", lw=0.9, ls="--", zorder=3,
+                   label=rf"paper: $r = {r:g}$, $\tau_{{90}} = 2.973$")  # fmt: skip
+    a.plot([np.sin(THETA / 2) ** 2], [check["P_av"][-1]], "kD", ms=6, mfc="none",
+           label=rf"exact $P_{{\mathrm{{av}}}}$, $\theta = 1.87$, $N = {big}$")  # fmt: skip
+    a.set(xlabel=r"final charge $E/(N\hbar\omega_0) = \sin^2(\theta/2)$",
+          ylabel=r"$P_{\mathrm{av}}/(N^2\hbar\omega_0\gamma_-)$, lower bound",
           title="(a) Fig. 3: Eq. 17, N ≫ 1", xlim=(0, 0.8), ylim=(0, None))  # fmt: skip
-    a.legend(fontsize=7)
     a = ax[1]
     for k, r in reversed(list(enumerate(FIG3_R))):  # the same τ_90(E): r only ends the range
         a.plot(curves[r]["E"], curves[r]["tau90"], color=f"C{k}", lw=1 + 1.2 * k,
                label=f"r = {r:g} (E ≤ {curves[r]['E'][-1]:.3f})")  # fmt: skip
-    a.axhspan(dr.PAPER_TAU_90 - PAPER_TAU_BAND, dr.PAPER_TAU_90 + PAPER_TAU_BAND, color="0.85",
-              label="paper: 2.973 ± 0.005")  # fmt: skip
-    a.axvline(e_edge, color="0.5", lw=0.7, ls=":")
+    paper_band(a, dr.PAPER_TAU_90 - PAPER_TAU_BAND, dr.PAPER_TAU_90 + PAPER_TAU_BAND,
+               label=r"paper: $\tau_{90} = 2.973 \pm 0.005$ for all curves")  # fmt: skip
+    a.axvline(e_edge, color="0.5", lw=0.7, ls=":", label="edge of the paper's band")
     a.set(
-        xlabel="E / (N ħω0)",
-        ylabel="τ_90",
-        title="(b) τ_90 along the curves (a function of E = sin²(θ/2) only)",
+        xlabel=r"$E/(N\hbar\omega_0)$",
+        ylabel=r"$\tau_{90} = N\Gamma t_{90}/2$",
+        title=r"(b) $\tau_{90}$ along the curves (a function of $E = \sin^2(\theta/2)$ only)",
         xlim=(0, 0.8),
     )
-    a.legend(fontsize=8)
+    legends_below(ax, below, fontsize=8, ncol=2)
     data = {
         "curves": {f"r={r:g}": curves[r] for r in FIG3_R},
         "tau90_theta_to_0": tau0,
@@ -703,33 +725,49 @@ def fig4(ctx: Context) -> TargetOutput:
     ]  # fmt: skip
 
     plt = _plt()
-    fig, ax = plt.subplots(1, 3, figsize=(15, 4.6))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.13, top=0.88, wspace=0.27)
+    fig, ax, below = panels_over_legends(plt, 4, (18, 5.6), legend_height=0.3)
     a = ax[0]
     a.plot(ns, eq9, "k--", lw=1.2, label="stored, steady state (Eq. 9)")
     a.plot(ns, coherent, "C0-", lw=1.8, label="emitted coherently (Eq. 19)")
     a.plot(list(engine), [engine[n]["coherent"] for n in engine], "C3o", mfc="none",
            label="coherent, Lindblad engine")  # fmt: skip
-    a.set(xlabel="N", ylabel="energy / ħω0", title="(a) Fig. 4: r = 10, θ = 1.87",
+    a.set(xlabel=r"$N$", ylabel=r"energy  $(\hbar\omega_0)$", title="(a) Fig. 4: r = 10, θ = 1.87",
           xlim=(0, ns[-1] + 1))  # fmt: skip
-    a.legend(fontsize=8)
     a = ax[1]
     fr_ns = np.array(allns)
     a.semilogx(fr_ns, [frac[n] for n in allns], "C0o-", ms=3, label="coherent / stored")
-    a.semilogx(fr_ns, [runs[n]["stored"] / n for n in allns], "k--", label="stored E / N")
-    a.axhline(np.sin(theta / 2) ** 2, color="0.6", lw=0.7, ls=":")
-    a.set(xlabel="N", ylim=(0, 1.05), title="(b) fraction emitted coherently")
-    a.legend(fontsize=8)
+    a.semilogx(fr_ns, [runs[n]["stored"] / n for n in allns], "k--",
+               label=r"stored $E/(N\hbar\omega_0)$")  # fmt: skip
+    a.axhline(np.sin(theta / 2) ** 2, color="0.6", lw=0.7, ls=":",
+              label=r"$\sin^2(\theta/2)$")  # fmt: skip
+    paper_hline(a, 1.0, label="paper: essentially all is emitted coherently (large N)")
+    a.set(xlabel=r"$N$", ylabel=r"$W_{\mathrm{coh}}/E_{\mathrm{stored}}$,  $E/(N\hbar\omega_0)$",
+          ylim=(0, 1.05), title="(b) fraction emitted coherently")  # fmt: skip
     a = ax[2]
     for k, n in enumerate((10, *large)):
         d = runs[n]["curve"]
         a.plot(n * d.times, d.coherent_power / n**2, color=f"C{k}", label=f"N = {n}")
     tt = np.linspace(0, 10, 400)
     a.plot(tt, dr.coherent_power_large_n(tt, 1.0, np.sin(theta / 2) ** 2, 1.0), "k:",
-           label="large N (sech²)")  # fmt: skip
-    a.set(xlabel="N γ0 t", ylabel="dW/dt / (N² γ0 ħω0)", xlim=(0, 10),
+           label=r"large $N$ (sech$^2$)")  # fmt: skip
+    a.set(xlabel=r"$N\gamma_0 t$", ylabel=r"$\dot W/(N^2\gamma_0\hbar\omega_0)$", xlim=(0, 10),
           title="(c) coherent discharge power")  # fmt: skip
-    a.legend(fontsize=8)
+    a = ax[3]
+    fns = np.array(fl_ns, dtype=float)
+    for key, name, slope, fit, col in (
+        ("variance", r"$\max_t \Delta H_B^2$", 1, var_fit, "C0"),
+        ("power", r"$\max_t P$", 2, pow_fit, "C1"),
+        ("fisher", r"$\max_t I_E$", 3, fis_fit, "C2"),
+    ):
+        y = np.array([fluct[n][key].max() for n in fl_ns])
+        a.loglog(fns, y / y[0], "o", color=col, label=rf"{name}, fit $N^{{{fit.alpha:.3f}}}$")
+        paper_line(a, fns, (fns / fns[0]) ** slope, color=col, zorder=3,
+                   label=rf"paper: $\propto N^{slope}$")  # fmt: skip
+    a.set_xticks(fns, [str(n) for n in fl_ns])
+    a.minorticks_off()
+    a.set(xlabel=r"$N$", ylabel=rf"value / value at $N = {fl_ns[0]}$",
+          title="(d) discharge fluctuations vs N")  # fmt: skip
+    legends_below(ax, below, fontsize=8)
     data = {
         "N": np.array(ns),
         "stored": stored,
@@ -788,23 +826,28 @@ def scaling(ctx: Context) -> TargetOutput:
     ]  # fmt: skip
 
     plt = _plt()
-    fig, ax = plt.subplots(1, 2, figsize=(12, 4.6))
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9, wspace=0.28)
+    fig, ax, below = panels_over_legends(plt, 2, (12, 5.6), legend_height=0.28)
     a = ax[0]
     a.semilogx(n_arr, check["P_av"], "C0o-", label="exact Eq. 7 (band solver)")
     a.semilogx(n_arr, check["P_av_diagonal"], "C2s--", ms=4, label="non-oscillating part")
     a.semilogx(n_arr, p14, "k.:", label="Eq. 14")
-    a.axhline(check["bound_exact_tau"], color="C3", lw=1, label="Eq. 16, exact τ_90(θ)")
-    a.axhline(check["bound_paper_tau"], color="C3", lw=1, ls="--", label="Eq. 16, τ_90 = 2.973")
-    a.set(xlabel="N", ylabel="P_av / (N² ħω0 γ−)", title="(a) θ = 1.87, r = 10, γ0 = γ−")
-    a.legend(fontsize=8)
+    a.axhline(
+        check["bound_exact_tau"], color="C3", lw=1, label=r"Eq. 16, exact $\tau_{90}(\theta)$"
+    )
+    paper_hline(a, check["bound_paper_tau"], label=r"paper: Eq. 16 bound, $\tau_{90} = 2.973$")
+    a.set(xlabel=r"$N$", ylabel=r"$P_{\mathrm{av}}/(N^2\hbar\omega_0\gamma_-)$",
+          title="(a) θ = 1.87, r = 10, γ0 = γ−")  # fmt: skip
     a = ax[1]
     p_tot = check["P_av"] * n_arr**2
-    a.loglog(n_arr, p_tot, "C0o", label=f"P_av, fit N^{fit.alpha:.4f}")
+    a.loglog(n_arr, p_tot, "C0o", label=rf"$P_{{\mathrm{{av}}}}$, fit $N^{{{fit.alpha:.4f}}}$")
     a.loglog(n_arr, fit(n_arr), "C0-", lw=0.8)
-    a.loglog(n_arr, p_tot[0] * (n_arr / n_arr[0]) ** 1.5, "0.6", ls="--", label="∝ N^1.5")
-    a.set(xlabel="N", ylabel="P_av / (ħω0 γ−)", title="(b) power scaling")
-    a.legend(fontsize=8)
+    paper_line(a, n_arr, p_tot[0] * (n_arr / n_arr[0]) ** 2, zorder=3,
+               label=r"paper: $P_{\mathrm{av}} \propto N^2$")  # fmt: skip
+    a.loglog(n_arr, p_tot[0] * (n_arr / n_arr[0]) ** 1.5, "0.6", ls="--",
+             label=r"$\propto N^{3/2}$ (Hamiltonian charging bound)")  # fmt: skip
+    a.set(xlabel=r"$N$", ylabel=r"$P_{\mathrm{av}}/(\hbar\omega_0\gamma_-)$",
+          title="(b) power scaling")  # fmt: skip
+    legends_below(ax, below, fontsize=8, ncol=2)
     data = {"sweep": check, "fit": fit.as_dict(), "fit_non_oscillating": fit_diag.as_dict(),
             "eq14": p14, "seconds": total}  # fmt: skip
     return TargetOutput(figure=fig, data=data, rows=rows)

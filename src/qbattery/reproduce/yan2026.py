@@ -46,6 +46,7 @@ from qbattery.analytic import holstein_primakoff as hp
 from qbattery.analytic.central_spin import SIN2_OVER_X_MAX
 from qbattery.models.dicke import dicke_oat
 from qbattery.problem import build_problem
+from qbattery.reproduce.plotting import legend_panel, legends_below, paper_hline, paper_point
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.simulate import evaluate
 from qbattery.solvers.closed import solve_closed
@@ -602,28 +603,37 @@ def _figure(c: dict, errors: dict):
     s: Fig2Settings = c["settings"]
     N, Js = s.n_atoms, np.array(s.couplings)
     main, runs = c["main"], c["runs"]
-    fig, ax = plt.subplots(4, 3, figsize=(14, 16.5))
-    fig.subplots_adjust(left=0.06, right=0.97, bottom=0.04, top=0.95, hspace=0.32, wspace=0.32)
+    fig = plt.figure(figsize=(14, 19.5), layout="constrained")
+    # rows: E maps, P maps, their legend, peak power, its legend, checks, their legends
+    gs = fig.add_gridspec(7, 3, height_ratios=[1, 1, 0.08, 1, 0.3, 1, 0.22])
+    ax = np.array([[fig.add_subplot(gs[r, k]) for k in range(3)] for r in (0, 1, 3, 5)])
+    map_legend, peak_legend = fig.add_subplot(gs[2, :]), fig.add_subplot(gs[4, :])
+    check_legends = [fig.add_subplot(gs[6, k]) for k in range(3)]
     letters = "abcdefghijkl"
     t = main[("x", Js[0], N)].t
+    jf = float(Js.min())  # the most ferromagnetic J of the grid: the paper's "J_x → −ω_a"
+    labels = (r"$E/\omega_a$", r"$P_{\mathrm{avg}}/\omega_a^2$")
     for col, axis in enumerate(AXES):
         E = np.array([main[(axis, J, N)].energy for J in Js])
         P = np.array([metrics.average_power(t, e) for e in E])
         tau = [_nan(main[(axis, J, N)].summary["tau_first_peak"]) for J in Js]
         tpm = [_nan(main[(axis, J, N)].summary["t_P_max"]) for J in Js]
-        for row, (Z, label) in enumerate(((E, "E/ω_a"), (P, "P_avg/ω_a²"))):
+        for row, (Z, label) in enumerate(zip((E, P), labels, strict=True)):
             a = ax[row, col]
             m = a.pcolormesh(Js, t, Z.T, shading="nearest", cmap="viridis", rasterized=True)
             fig.colorbar(m, ax=a, label=label)
-            a.plot(Js, tau, color="#b23cff", lw=2, label="first energy peak τ (paper's P_max)")
+            a.plot(
+                Js,
+                tau,
+                color="#b23cff",
+                lw=2,
+                label=r"first energy peak $\tau$ (the paper's $P_{\max}$)",
+            )
             if row == 1:
-                a.plot(Js, tpm, color="#b23cff", lw=1.5, ls="--", label="argmax_t E/t")
-            a.set_xlabel(f"J_{axis}/ω_a")
-            a.set_ylabel("ω_a t")
-            a.set_title(f"({letters[3 * row + col]}) {label}, k = {axis}, N = {N}")
-            if col == 0:
-                a.legend(loc="upper right", fontsize=7)
-
+                a.plot(Js, tpm, color="#b23cff", lw=1.5, ls="--", label=r"$\mathrm{argmax}_t\,E/t$")
+            a.set_xlabel(rf"$J_{axis}/\omega_a$")
+            a.set_ylabel(r"$\omega_a t$")
+            a.set_title(rf"({letters[3 * row + col]}) {label}, $k = {axis}$, $N = {N}$")
         # peak power vs J: exact (several N), HP, Eq. 7-8 soft mode
         a = ax[2, col]
         ns = sorted({n for (_, _, n) in runs})
@@ -632,22 +642,21 @@ def _figure(c: dict, errors: dict):
             jj = [p[0] for p in pts]
             pf = [_nan(p[1].summary["P_first_peak"]) for p in pts]
             if n == N:
-                a.plot(jj, pf, "o-", color="C0", lw=2, ms=3, label=f"exact N={n}, P(τ)")
+                a.plot(jj, pf, "o-", color="C0", lw=2, ms=3, label=rf"exact $N={n}$, $P(\tau)$")
                 pm = [_nan(p[1].summary["P_max"]) for p in pts]
-                a.plot(jj, pm, "--", color="C0", lw=1, label=f"exact N={n}, max E/t")
+                a.plot(jj, pm, "--", color="C0", lw=1, label=rf"exact $N={n}$, $\max_t E/t$")
             else:
                 style = "s" if len(jj) < len(Js) else "-"
-                a.plot(jj, pf, style, ms=5, lw=1, alpha=0.7, label=f"exact N={n}, P(τ)")
+                a.plot(jj, pf, style, ms=5, lw=1, alpha=0.7, label=rf"exact $N={n}$, $P(\tau)$")
         hp_pf = [_nan(c["hp"][(axis, J)]["P_first_peak"]) for J in Js]
         hp_pm = [_nan(c["hp"][(axis, J)]["P_max"]) for J in Js]
-        a.plot(Js, hp_pf, "k-", lw=1.5, label="HP (N→∞), P(τ)")
-        a.plot(Js, hp_pm, "k--", lw=1, label="HP, max E/t")
+        a.plot(Js, hp_pf, "k-", lw=1.5, label=r"HP ($N\to\infty$), $P(\tau)$")
+        a.plot(Js, hp_pm, "k--", lw=1, label=r"HP, $\max_t E/t$")
         swap = [c["hp_parameters"][(axis, J)]["swap_P_first_peak"] for J in Js]
-        a.plot(
-            Js, swap, "-", color="tab:red", lw=0.8, alpha=0.7, label="n g Δ_k e^(r_k)/π (RWA swap)"
-        )
+        a.plot(Js, swap, "-", color="tab:red", lw=0.8, alpha=0.7,
+               label=r"$n g \Delta_k e^{r_k}/\pi$ (RWA swap)")  # fmt: skip
         eq7 = [c["hp_parameters"][(axis, J)]["eq7_P_first_peak"] for J in Js]
-        a.plot(Js, eq7, ":", color="gray", lw=1.5, label="Eq. 7-8 soft mode, P(τ)")
+        a.plot(Js, eq7, ":", color="gray", lw=1.5, label=r"Eqs. 7-8 soft mode, $P(\tau)$")
         if (axis, 0.0) in c["hp"]:
             eq8 = [c["hp_parameters"][(axis, J)]["eq8_scaling"] for J in Js]
             norm = _nan(c["hp"][(axis, 0.0)]["P_first_peak"]) / hp.max_power_scaling(
@@ -655,41 +664,47 @@ def _figure(c: dict, errors: dict):
             )
             a.plot(Js, norm * np.array(eq8), "-.", color="gray", lw=1,
                    label="Eq. 8 scaling, = HP at J = 0")  # fmt: skip
+        if axis == "x":
+            paper_point(a, jf, 0.08, label=r"paper: $P_{\max} = 0.08\,\omega_a^2$ ($J_x\to-\omega_a$); "
+                        r"$0.016$ ($J_y\to-\omega_a$, stated as the capacity)")  # fmt: skip
+        if axis == "y":
+            paper_point(a, jf, 0.016, label=None)
         top = np.nanmax(hp_pm + [_nan(r.summary["P_max"]) for r in main.values()])
         a.set_ylim(0, 1.15 * top)
-        a.set_xlabel(f"J_{axis}/ω_a")
-        a.set_ylabel("P_max/ω_a²")
-        a.set_title(f"({letters[6 + col]}) peak power, k = {axis}")
-        if col == 0:
-            a.legend(fontsize=6, loc="lower right")
+        a.set_xlabel(rf"$J_{axis}/\omega_a$")
+        a.set_ylabel(r"$P_{\max}/\omega_a^2$")
+        a.set_title(rf"({letters[6 + col]}) peak power, $k = {axis}$")
+    legend_panel(map_legend, *ax[1, 0].get_legend_handles_labels(), ncol=2)
+    legend_panel(peak_legend, *ax[2, 0].get_legend_handles_labels(), ncol=4)
 
     # (j) E(t) approaching HP as N grows, k = x at the most ferromagnetic convergence J
     a = ax[3, 0]
     Jc = min(J for a, J in s.convergence_points if a == "x")
     for n in sorted({n for (k, J, n) in runs if k == "x" and J == Jc}):
         r = runs[("x", Jc, n)]
-        a.plot(r.t, r.energy, lw=1, label=f"N={n}")
-    a.plot(t, hp_energy(t, "x", Jc), "k--", lw=1.5, label="HP (N→∞)")
-    a.set_xlabel("ω_a t")
-    a.set_ylabel("E/ω_a")
-    a.set_title(f"(j) E(t), k = x, J_x = {Jc}: exact vs N")
-    a.legend(fontsize=7)
+        a.plot(r.t, r.energy, lw=1, label=f"N = {n}")
+    a.plot(t, hp_energy(t, "x", Jc), "k--", lw=1.5, label=r"HP ($N\to\infty$)")
+    paper_hline(a, 0.12, label=r"paper: maximum $E = 0.12\,\omega_a$ ($J_x\to-\omega_a$)")
+    a.set_xlabel(r"$\omega_a t$")
+    a.set_ylabel(r"$E/\omega_a$")
+    a.set_title(rf"(j) $E(t)$, $k = x$, $J_x = {Jc}$: exact vs $N$")
 
     # (k) early-time error vs N
     a = ax[3, 1]
     for axis, J in sorted({(k, J) for (k, J, _) in errors}):
         ns = sorted(n for (k, j, n) in errors if k == axis and j == J)
-        a.loglog(ns, [errors[(axis, J, n)] for n in ns], "o-", label=f"{axis}, J={J}")
+        a.loglog(ns, [errors[(axis, J, n)] for n in ns], "o-", label=f"{axis}, J = {J}")
     ns_all = np.array(sorted({n for (_, _, n) in errors}), float)
     if len(ns_all):
         ref = max(errors.values()) * ns_all[0] / ns_all
-        a.loglog(ns_all, ref, "k:", label="∝ 1/N")
+        a.loglog(ns_all, ref, "k:", label=r"$\propto 1/N$")
     a.set_xticks(ns_all, [str(int(n)) for n in ns_all])
     a.minorticks_off()
-    a.set_xlabel("N")
-    a.set_ylabel(f"max_(t≤{s.early_t:g}) |E − E_HP| / max E_HP")
+    a.set_xlabel(r"$N$")
+    a.set_ylabel(
+        rf"$\max_{{t\leq {s.early_t:g}}} |E - E_{{\mathrm{{HP}}}}| / \max E_{{\mathrm{{HP}}}}$"
+    )
     a.set_title("(k) exact → HP as N grows")
-    a.legend(fontsize=7)
 
     # (l) cutoff check
     a = ax[3, 2]
@@ -697,12 +712,12 @@ def _figure(c: dict, errors: dict):
         tops = [max(main[(axis, J, N)].top_population, 1e-35) for J in Js]
         a.semilogy(Js, tops, "o-", ms=3, label=f"k = {axis}")
     a.axhline(CUTOFF_TOL, color="k", ls=":", label="tolerance")
-    a.set_xlabel("J_k/ω_a")
-    a.set_ylabel(f"max_t population of top {TOP_LEVELS} Fock levels")
+    a.set_xlabel(r"$J_k/\omega_a$")
+    a.set_ylabel(rf"$\max_t$ population of the top {TOP_LEVELS} Fock levels")
     a.set_title(f"(l) photon cutoff check, N = {N}")
-    a.legend(fontsize=7)
+    legends_below(ax[3], check_legends, ncol=2)
     fig.suptitle(
-        f"Yan et al. 2026, Fig. 2: |G>⊗|{PHOTONS}>, g = {G} ω_a, ω_c = Δ_k "
-        f"(exact, N = {N}; HP = Eqs. 4-5 exact Gaussian solution)"
+        rf"Yan et al. 2026, Fig. 2: $|G\rangle\otimes|{PHOTONS}\rangle$, $g = {G}\,\omega_a$, "
+        rf"$\omega_c = \Delta_k$ (exact, $N = {N}$; HP = Eqs. 4-5 exact Gaussian solution)"
     )
     return fig

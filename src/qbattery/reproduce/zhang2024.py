@@ -27,6 +27,7 @@ import numpy as np
 
 from qbattery.models.zhang import battery_levels, zhang_cavity, zhang_drive, zhang_three_level
 from qbattery.problem import build_problem
+from qbattery.reproduce.plotting import figure_legend, paper_hline, paper_vline
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.solvers import solve
 from qbattery.thermal import thermal_recharging
@@ -117,17 +118,26 @@ def _late_drift(t: np.ndarray, e: np.ndarray) -> float:
     return float(np.max(np.abs(e[late] - e[-1])) / max(np.max(np.abs(e)), 1e-300))
 
 
-def _energy_panel(ax, t, curves, n_units, title, inset=True, inset_to=2.0):
+def _energy_panel(ax, t, curves, n_units, title):
     for g, e in curves.items():
         ax.plot(t, e / n_units, color=COLORS.get(g, None), label=f"g = {g:g}")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower center", ncol=5, bbox_to_anchor=(0.5, -0.32))
-    if inset:
-        ins = ax.inset_axes([0.64, 0.64, 0.33, 0.3])
-        m = t <= inset_to
-        for g, e in curves.items():
-            ins.plot(t[m], e[m] / n_units, color=COLORS.get(g, None), lw=1)
-        ins.tick_params(labelsize=6)
+
+
+def _zoom_panel(ax, t, curves, n_units, title, zoom_to=2.0):
+    """The paper's inset ("an enlarged view of t from 0 to 2") as a panel of its own."""
+    m = t <= zoom_to * (1 + 1e-12)
+    for g, e in curves.items():
+        ax.plot(t[m], e[m] / n_units, color=COLORS.get(g, None), lw=1.2)
+    ax.set_xlim(0, zoom_to)
+    ax.set_title(title, fontsize=9)
+
+
+def _energy_figure(plt):
+    """Two paper panels over their insets, shown as panels: (fig, top axes, zoom axes)."""
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6.4), layout="constrained",
+                             gridspec_kw={"height_ratios": [2, 1]})  # fmt: skip
+    return fig, axes[0], axes[1]
 
 
 # --------------------------------------------------------------------------- Fig. 2
@@ -145,9 +155,9 @@ def fig2(ctx: Context) -> TargetOutput:
     data: dict = {"N": n, "kappa": kappa, "g_c": G_C, "cutoff": cutoff}
     rows: list[Row] = []
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes, zooms = _energy_figure(plt)
     tops = []
-    for ax, form in zip(axes, FORMS, strict=True):
+    for ax, zoom, form in zip(axes, zooms, FORMS, strict=True):
         curves, e_max, e_end, drift = {}, {}, {}, {}
         for g in ctx.progress(G_VALUES, f"Fig. 2, {form}"):
             spec = zhang_cavity(n, g=g, g_c=G_C, kappa=kappa, cutoff=cutoff, form=form,
@@ -159,8 +169,13 @@ def fig2(ctx: Context) -> TargetOutput:
             drift[g] = _late_drift(res.t, res.energy)
             tops.append(res.info.get("max_top_fock_population", 0.0))
         t = res.t
-        _energy_panel(ax, t, curves, n, f"({'ab'[form == 'eq11']}) {FORMS[form]}")
-        ax.set_xlabel(r"$\omega_q t$")
+        _energy_panel(ax, t, curves, n, f"Fig. 2 with {FORMS[form]}")
+        _zoom_panel(
+            zoom, t, curves, n, rf"its inset: $\omega_q t \leq 2$ ({FORMS[form].split(' (')[0]})"
+        )
+        for a in (ax, zoom):
+            a.set_xlabel(r"$\omega_q t$")
+            a.set_ylabel(r"$E(t)/(\omega_q N)$")
         data[form] = {"t": t, **{f"E(g={g:g})": curves[g] for g in curves},
                       "E_max_per_N": e_max, "E_end_per_N": e_end}  # fmt: skip
         rows += [
@@ -196,10 +211,9 @@ def fig2(ctx: Context) -> TargetOutput:
             rows.append(Row("[eq3] E(∞)/(ω_q N) at g = 1 (steady state of the Lindbladian)",
                             "E becomes constant", f"{e_inf / n:.4g}",
                             f"E(t_end)/(ω_q N) = {data['eq3']['E_end_per_N'][1.0]:.4g}"))  # fmt: skip
-    axes[0].set_ylabel(r"$E(t)/(\omega_q N)$")
-    fig.suptitle(f"Zhang 2024 Fig. 2: N = {n}, g_c = {G_C}, κ = {kappa}, ω_e = ω_q, "
-                 f"|N> ⊗ |g...g>", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    figure_legend(fig, ncol=5)
+    fig.suptitle(rf"Zhang 2024 Fig. 2: $N = {n}$, $g_c = {G_C}$, $\kappa = {kappa}$, "
+                 rf"$\omega_e = \omega_q$, $|N\rangle\otimes|g\ldots g\rangle$", fontsize=10)  # fmt: skip
     rows = [
         Row("g_c", G_C, G_C, "Fig. 2 caption"),
         Row("ω_e / ω_q (resonance)", 1.0, 1.0, "Sec. II"),
@@ -229,7 +243,7 @@ def fig3(ctx: Context) -> TargetOutput:
     sizes = (2,) if ctx.quick else (2, 4, 8)
     t_max, points = (10.0, 101) if ctx.quick else (30.0, 601)
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharey=True, layout="constrained")
     data: dict = {"N": n_plot, "omega": FIG3_OMEGA}
     rows = [
         Row("γ (panels a, b)", "0.4, 0.5", _fmt(FIG3_GAMMAS), "Eq. 15: γ D[S_-], no factor 2"),
@@ -260,11 +274,12 @@ def fig3(ctx: Context) -> TargetOutput:
         ax.set_title(f"({'ab'[gamma == FIG3_GAMMAS[1]]}) γ = {gamma}; solid Eq. 3, dashed Eq. 11",
                      fontsize=9)  # fmt: skip
         ax.set_xlabel(r"$\omega_q t$")
-        ax.legend(fontsize=7)
     axes[0].set_ylabel(r"$E(t)/(\omega_q N)$")
-    fig.suptitle(f"Zhang 2024 Fig. 3: N = {n_plot}, H_C = ω S_x with ω = {FIG3_OMEGA}, "
-                 "collective decay γ D[S_-], from |N/2, -N/2>", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    axes[0].plot([], [], "k-", lw=1.2, label="Eq. 3 (pair sum)")
+    axes[0].plot([], [], "k--", lw=1.2, label="Eq. 11 (spin-j S)")
+    figure_legend(fig, ncol=7)
+    fig.suptitle(rf"Zhang 2024 Fig. 3: $N = {n_plot}$, $H_C = \omega S_x$ with $\omega = {FIG3_OMEGA}$,"
+                 r" collective decay $\gamma D[S_-]$, from $|N/2, -N/2\rangle$", fontsize=10)  # fmt: skip
     return TargetOutput(figure=fig, data=data, rows=rows)
 
 
@@ -283,7 +298,7 @@ def fig4(ctx: Context) -> TargetOutput:
     gvals = (1.0, 0.0, -1.0) if ctx.quick else G_VALUES
     glabel = ", ".join(f"{g:g}" for g in gvals)
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes, zooms = _energy_figure(plt)
     data: dict = {"cutoff": cutoff}
     rows = [
         Row("g_1 = g_2 = Ω_a = Ω_b (units of Δ_m)", 1.0, 1.0, "Fig. 4 caption"),
@@ -292,7 +307,7 @@ def fig4(ctx: Context) -> TargetOutput:
         Row("photon cutoff n_ph", 10, cutoff - 1, f"Fock 0..{cutoff - 1}"),
     ]
     tops = []
-    for ax, (ge, gm) in zip(axes, FIG4_CASES, strict=True):
+    for ax, zoom, (ge, gm) in zip(axes, zooms, FIG4_CASES, strict=True):
         curves, e_max, e_end, t_max_e = {}, {}, {}, {}
         for g in ctx.progress(gvals, f"Fig. 4, γ_e = {ge}, γ_m = {gm}"):
             res = _run(zhang_three_level(g=g, gamma_e=ge, gamma_m=gm, cutoff=cutoff, t_max=t_max,
@@ -301,8 +316,11 @@ def fig4(ctx: Context) -> TargetOutput:
             t_max_e[g] = res.t_e_max
             tops.append(res.info.get("max_top_fock_population", 0.0))
         panel = "ab"[ge == FIG4_CASES[1][0]]
-        _energy_panel(ax, res.t, curves, n, f"({panel}) γ_e = {ge}, γ_m = {gm}")
-        ax.set_xlabel(r"$\Delta_m t$")
+        _energy_panel(ax, res.t, curves, n, rf"({panel}) $\gamma_e = {ge}$, $\gamma_m = {gm}$")
+        _zoom_panel(zoom, res.t, curves, n, rf"inset of ({panel}): $\Delta_m t \leq 2$")
+        for a in (ax, zoom):
+            a.set_xlabel(r"$\Delta_m t$")
+            a.set_ylabel(r"$E(t)/(\Delta_m N)$")
         data[f"gamma_e={ge},gamma_m={gm}"] = {"t": res.t, **{f"E(g={g:g})": curves[g]
                                                              for g in curves}}  # fmt: skip
         rows += [
@@ -332,10 +350,9 @@ def fig4(ctx: Context) -> TargetOutput:
             ),  # fmt: skip
         ]
     rows[3].note += f"; top-level population ≤ {max(tops):.1e}"
-    axes[0].set_ylabel(r"$E(t)/(\Delta_m N)$")
-    fig.suptitle("Zhang 2024 Fig. 4: two three-level atoms, g_1 = Ω_a = Ω_b = 1, κ = 0.5, "
-                 "Δ_m = Δ_e = Δ_cav", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    figure_legend(fig, ncol=5)
+    fig.suptitle(r"Zhang 2024 Fig. 4: two three-level atoms, $g_1 = \Omega_a = \Omega_b = 1$, "
+                 r"$\kappa = 0.5$, $\Delta_m = \Delta_e = \Delta_{\mathrm{cav}}$", fontsize=10)  # fmt: skip
     return TargetOutput(figure=fig, data=data, rows=rows)
 
 
@@ -414,21 +431,24 @@ def fig5(ctx: Context) -> TargetOutput:
     sizes = (2, 4, 12) if ctx.quick else THERMAL_N
     gs = np.linspace(0, 100, 201 if ctx.quick else 4001)
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), sharey=True, layout="constrained")
     data: dict = {"g": gs, "beta": BETA, "N": list(sizes)}
     rows = [Row("β (units of 1/ω_q)", BETA, BETA, "Fig. 5 caption"),
             Row("N", "not stated", _fmt(sizes), "our choice")]  # fmt: skip
     for ax, form in zip(axes, FORMS, strict=True):
         sweeps = {}
-        for n in ctx.progress(sizes, f"Fig. 5, {form}"):
+        for k, n in enumerate(ctx.progress(sizes, f"Fig. 5, {form}")):
             s = sweeps[n] = _sweep(n, gs, BETA, form)
-            ax.plot(gs, s["eta"], label=f"N = {n}", lw=1)
+            ax.plot(gs, s["eta"], color=f"C{k}", label=f"N = {n}", lw=1)
+            # our last level crossing: beyond it η rises smoothly (no more jumps)
+            ax.plot([last_crossing(n, form)], [0.0], "^", color=f"C{k}", ms=7, clip_on=False,
+                    label=r"last level crossing $N\omega_q/c$ (ours)" if k == 0 else None)  # fmt: skip
             data[f"{form},N={n}"] = s
-        ax.set_title(f"({'ab'[form == 'eq11']}) {FORMS[form]}", fontsize=9)
+        ax.set_title(f"Fig. 5 with {FORMS[form]}", fontsize=9)
         ax.set_xlabel(r"$g/\omega_q$")
-        ax.set_ylim(0, 1.02)
-        ax.axvline(60, color="0.7", lw=0.8, ls=":")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.set_ylim(0, 1.05)
+        paper_vline(ax, 60, label=r"paper: $\eta$ no longer fluctuates for $g > 60\,\omega_q$")
+        paper_hline(ax, 1.0, ls=":", label=r"paper: $\eta \to 1$, never 1")
         i60, i100 = np.searchsorted(gs, 60), len(gs) - 1
         eta60 = [sweeps[n]["eta"][i60] for n in sizes]
         eta100 = [sweeps[n]["eta"][i100] for n in sizes]
@@ -477,10 +497,10 @@ def fig5(ctx: Context) -> TargetOutput:
         Row("H_0 = H_Q: η", 0.5, f"W = W_R = {same.W_R:.3g}, η = 0/0",
             f"paper's statement is for H_0 = −H_Q: η = {inverted.eta:.12g} (Q_R = −W)"),
     ]  # fmt: skip
-    axes[0].set_ylabel(r"$\eta$")
-    fig.suptitle("Zhang 2024 Fig. 5: η = W/W_R, H_0 = ω_q S_z, β = 1, symmetric manifold",
-                 fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    axes[0].set_ylabel(r"$\eta = \mathcal{W}/W_R$")
+    figure_legend(fig, *axes[0].get_legend_handles_labels(), ncol=3)
+    fig.suptitle(r"Zhang 2024 Fig. 5: $\eta = \mathcal{W}/W_R$, $H_0 = \omega_q S_z$, $\beta = 1$, "
+                 "symmetric manifold", fontsize=10)  # fmt: skip
     return TargetOutput(figure=fig, data=data, rows=rows)
 
 
@@ -493,7 +513,7 @@ def fig6(ctx: Context) -> TargetOutput:
     g = 4.0
     betas = np.linspace(0, 5, 101 if ctx.quick else 2001)
     plt = _plt()
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), layout="constrained")
     data: dict = {"beta": betas, "g": g}
     rows = [Row("g/ω_q", 4, g, "Fig. 6 caption"), Row("N (panels a-c)", "6, 10, 12", "6, 10, 12")]
     for r_, form in enumerate(FORMS):
@@ -517,9 +537,10 @@ def fig6(ctx: Context) -> TargetOutput:
             if ties.any():
                 ax.fill_between(betas, s["W_R_lo"], s["W_R_hi"], color="tab:orange", alpha=0.25,
                                 label=r"$W_R$ over tie orderings")  # fmt: skip
-            ax.set_title(f"({'abc'[c_]}) N = {n}, {FORMS[form]}", fontsize=8)
+            panel = f"({'abc'[c_]})" if form == "eq3" else f"as ({'abc'[c_]}) with"
+            ax.set_title(f"{panel} N = {n}, {FORMS[form]}", fontsize=8)
             ax.set_xlabel(r"$\beta\omega_q$")
-            ax.legend(fontsize=7)
+            ax.set_ylabel(r"$\mathcal{W},\ W_R$  $(\omega_q)$")
             iw, ir = int(np.argmax(s["W"])), int(np.argmax(s["W_R"]))
             peaks.append(s["W"][iw])
             rows += [
@@ -546,9 +567,10 @@ def fig6(ctx: Context) -> TargetOutput:
                         _fmt(peaks), "increasing" if np.all(np.diff(peaks) > 0) else
                         "not increasing"))  # fmt: skip
         rows += _tie_rows(form, sweeps, betas, "β ω_q")
-    fig.suptitle("Zhang 2024 Fig. 6: W and W_R vs β at g = 4 ω_q, H_0 = ω_q S_z (symmetric "
-                 "manifold); top Eq. 3, bottom Eq. 11", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    figure_legend(fig, ncol=3)
+    fig.suptitle(r"Zhang 2024 Fig. 6: $\mathcal{W}$ and $W_R$ vs $\beta$ at $g = 4\,\omega_q$, "
+                 r"$H_0 = \omega_q S_z$ (symmetric manifold); top Eq. 3, bottom Eq. 11",
+                 fontsize=10)  # fmt: skip
     return TargetOutput(figure=fig, data=data, rows=rows)
 
 
@@ -561,7 +583,7 @@ def fig7(ctx: Context) -> TargetOutput:
     sizes = (2, 4, 12) if ctx.quick else THERMAL_N
     gs = np.linspace(0, 100, 201 if ctx.quick else 4001)
     plt = _plt()
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7.5))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7.8), layout="constrained")
     data: dict = {"g": gs, "beta": BETA, "N": list(sizes)}
     rows = [Row("β (units of 1/ω_q)", BETA, BETA, "Fig. 7 caption"),
             Row("N", "not stated", _fmt(sizes), "our choice")]  # fmt: skip
@@ -582,10 +604,10 @@ def fig7(ctx: Context) -> TargetOutput:
                 resid.append(np.max(np.abs(np.polyval(p, gs[fit]) - s[key][fit])) / scale)
         for c_, name in enumerate(("W_R", r"\mathcal{W}[\omega_\beta(H_0)]")):
             ax = axes[r_, c_]
-            ax.set_title(f"({'ab'[c_]}) {FORMS[form]}", fontsize=9)
+            panel = f"({'ab'[c_]})" if form == "eq3" else f"as ({'ab'[c_]}) with"
+            ax.set_title(f"{panel} {FORMS[form]}", fontsize=9)
             ax.set_xlabel(r"$g/\omega_q$")
-            ax.set_ylabel(f"${name}$")
-            ax.legend(fontsize=7)
+            ax.set_ylabel(rf"${name}$  $(\omega_q)$")
         rows += [
             Row(f"[{form}] W ∝ g: slope dW/dg for N = {_fmt(sizes)}", "W ∝ g (Eq. 32)",
                 _fmt(slopes_w), "fit above the last level crossing (g > N ω_q/c)"),
@@ -595,7 +617,8 @@ def fig7(ctx: Context) -> TargetOutput:
             Row(f"[{form}] intercept of W = a g + b", "0 (∝ g)", _fmt(intercepts),
                 "affine, not proportional: b = Σ_m ω_q m (p_m − σ_m) ≠ 0"),
         ]  # fmt: skip
-    fig.suptitle("Zhang 2024 Fig. 7: W_R and W vs g at β = 1, H_0 = ω_q S_z (symmetric manifold); "
-                 "top Eq. 3, bottom Eq. 11", fontsize=10)  # fmt: skip
-    fig.tight_layout()
+    figure_legend(fig, ncol=len(sizes))
+    fig.suptitle(r"Zhang 2024 Fig. 7: $W_R$ and $\mathcal{W}$ vs $g$ at $\beta = 1$, "
+                 r"$H_0 = \omega_q S_z$ (symmetric manifold); top Eq. 3, bottom Eq. 11",
+                 fontsize=10)  # fmt: skip
     return TargetOutput(figure=fig, data=data, rows=rows)

@@ -34,6 +34,24 @@ def choose_solver(problem) -> str:
     return "lindblad"
 
 
+LOCAL_RATES = ("local_decay", "local_dephasing", "local_pumping")
+
+
+def solver_for_spec(spec) -> str:
+    """The solver ``choose_solver`` will pick, from the spec alone (no operators built): a rate
+    written as an expression counts as non-zero, so noise given as ``"gamma"`` with gamma = 0
+    still reads as open here (only the resource estimate before the build uses this)."""
+    if spec.run.solver != "auto":
+        return spec.run.solver
+    if any(_nonzero(getattr(spec.noise, name)) for name in LOCAL_RATES):
+        return "permutational"
+    return "lindblad" if spec.has_noise else "closed"
+
+
+def _nonzero(rate) -> bool:
+    return not (rate == 0 or (isinstance(rate, str) and rate.strip() in ("0", "0.0")))
+
+
 # where the built-in solvers live; a module registers its solver when imported
 BUILTIN = {
     "closed": "qbattery.solvers.closed",

@@ -20,10 +20,13 @@ from scipy.sparse.linalg import expm_multiply
 from qbattery._threads import blas_for
 from qbattery.operators.symmetry import sector_labels
 from qbattery.solvers import register
-from qbattery.spec import SpecError
+from qbattery.spec import Run, SpecError
 
 DENSE_LIMIT = 4000  # largest block diagonalized densely
 TIME_CHUNK = 512
+# a step-by-step propagator (ODE, Krylov) takes ~ ||H|| t_max steps: past this, stop by name
+MAX_PHASE = 1e8
+ODE_RTOL, ODE_ATOL = 1e-10, 1e-12  # the closed solver's ODE tolerances, at the tightest
 
 
 def _fold_constant_drives(problem) -> tuple[sp.csr_matrix, list]:
@@ -32,7 +35,15 @@ def _fold_constant_drives(problem) -> tuple[sp.csr_matrix, list]:
     run is diagonalized once instead of integrated."""
     H, driven = problem.H_static.tocsr(), []
     for c, op in problem.H_driven:
-        values = np.broadcast_to(np.asarray(c(problem.times), dtype=complex), problem.times.shape)
+        with np.errstate(all="ignore"):  # an overflow is reported below, by name
+            values = np.asarray(c(problem.times), dtype=complex)
+        values = np.broadcast_to(values, problem.times.shape)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            t = problem.times[np.argmax(bad)]
+            raise SpecError(
+                "hamiltonian", f"a time-dependent coefficient is not finite at t = {t:.6g}"
+            )
         if np.all(values == values[0]):
             H = (H + values[0] * op).tocsr()
         else:
@@ -43,9 +54,13 @@ def _fold_constant_drives(problem) -> tuple[sp.csr_matrix, list]:
 def _eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigen-decomposition, in real arithmetic when H is real (3-4x faster than complex)."""
     with blas_for(len(H)):
-        if not np.any(H.imag):
-            return np.linalg.eigh(H.real)
-        return np.linalg.eigh(H)
+        try:
+            return np.linalg.eigh(H.real if not np.any(H.imag) else H)
+        except np.linalg.LinAlgError:  # only ever seen for entries near the float range
+            top = float(np.max(np.abs(H)))
+            raise SpecError(
+                "hamiltonian", f"cannot be diagonalized (matrix elements up to {top:.3g})"
+            ) from None
 
 
 @dataclass
@@ -100,7 +115,8 @@ class ClosedEvolution:
                         eig_cache[label] = _eigh(Hs.toarray())
                     block.energies, block.vectors = eig_cache[label]
                     block.coeffs = block.vectors.conj().T @ psi[index]
-                else:
+                else:  # Krylov steps grow with ||H|| t_max, as an integrator's do
+                    _check_phase(Hs, [], self.times)
                     block.states = expm_multiply(
                         -1j * Hs,
                         psi[index],
@@ -112,11 +128,17 @@ class ClosedEvolution:
                 sizes.append(len(index))
                 self.blocks.append(block)
         self.info.update(method="eigen" if max(sizes) <= DENSE_LIMIT else "krylov")
+        self.info["tolerances"] = "exact: rtol/atol not used" + (
+            " (eigen-decomposition of each sector)"
+            if max(sizes) <= DENSE_LIMIT
+            else " (Krylov expm_multiply to double precision)"
+        )
         self.info["sectors"] = len(np.unique(self.labels))
         self.info["largest_sector_used"] = self.largest_block = int(max(sizes))
 
     def _integrate(self, rtol: float, atol: float) -> None:
         p = self.problem
+        _check_phase(self.H, self.driven, self.times)
         H0 = (-1j * self.H).tocsr()
         driven = [(c, (-1j * op).tocsr()) for c, op in self.driven]
 
@@ -137,6 +159,7 @@ class ClosedEvolution:
                 raise RuntimeError(f"time integration failed: {sol.message}")
             self.blocks.append(_Block(w, comp, index, states=sol.y.T))
         self.info.update(method="ode", rtol=rtol, atol=atol)
+        self.info["tolerances"] = f"rtol = {rtol:g}, atol = {atol:g} (DOP853)"
         self.largest_block = p.dim
 
     # ----------------------------------------------------------------- evaluation
@@ -223,4 +246,44 @@ def solve_closed(problem) -> ClosedEvolution:
             "run.solver", "the closed solver cannot treat noise; use 'auto' or 'lindblad'"
         )
     run = problem.spec.run
-    return ClosedEvolution(problem, rtol=min(run.rtol, 1e-10), atol=min(run.atol, 1e-12))
+    evolution = ClosedEvolution(problem, rtol=min(run.rtol, ODE_RTOL), atol=min(run.atol, ODE_ATOL))
+    evolution.info["warnings"] = _tolerance_warnings(run, evolution.info)
+    return evolution
+
+
+def _check_phase(H: sp.csr_matrix, driven: list, times: np.ndarray) -> None:
+    """Refuse a generator whose norm times t_max is beyond any step-by-step propagator (e.g. a
+    drive exp(500 t)): a bound on ||H(t)|| from row sums, over the grid."""
+
+    def row_sum(op):
+        return float(abs(op).sum(axis=1).max()) if op.nnz else 0.0
+
+    norm = np.full(len(times), row_sum(H))
+    for c, op in driven:
+        with np.errstate(all="ignore"):
+            norm = norm + np.abs(np.broadcast_to(c(times), times.shape)) * row_sum(op)
+    phase = float(norm.max() * (times[-1] - times[0]))
+    if not phase <= MAX_PHASE:
+        raise SpecError(
+            "hamiltonian",
+            f"the generator reaches ||H|| t_max ~ {phase:.3g} (over {MAX_PHASE:g}): "
+            "no propagator can follow it step by step; rescale it or shorten time.t_max",
+        )
+
+
+def _tolerance_warnings(run, info: dict) -> list[str]:
+    """Say when a tolerance the user changed has no effect: the eigen and Krylov paths are exact,
+    and the ODE path never integrates looser than ODE_RTOL/ODE_ATOL."""
+    changed = [k for k in ("rtol", "atol") if getattr(run, k) != Run.model_fields[k].default]
+    if not changed:
+        return []
+    names = " and ".join(f"run.{k}" for k in changed)
+    if info.get("method") != "ode":
+        return [f"{names}: the closed solver is {info['tolerances']}"]
+    used = {"rtol": info["rtol"], "atol": info["atol"]}
+    looser = [k for k in changed if getattr(run, k) > used[k]]
+    return [
+        f"run.{k}: the closed solver integrates at {k} = {used[k]:g}, tighter than the "
+        f"{getattr(run, k):g} asked"
+        for k in looser
+    ]

@@ -256,42 +256,50 @@ def _check_supported(problem) -> None:
 
 
 def _taylor_sums(
-    L: sp.spmatrix, y: np.ndarray, h: float, norm: float, fractions: np.ndarray
-) -> np.ndarray:
-    """Σ_m θ^m (hL)^m y / m! for each θ in ``fractions`` (rows), i.e. e^{θhL} y.
+    L: sp.spmatrix, y: np.ndarray, h: float, norm: float, fractions: np.ndarray, reduce=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, e^{hL} y): Σ_m θ^m (hL)^m y / m! = e^{θhL} y for each θ in ``fractions`` (rows;
+    the last θ must be 1), or ``reduce`` of each when given.
 
     The series is cut at the first m > 2h‖L‖₁ (``norm`` = ‖L‖₁) whose term has ‖·‖₁ ≤ 2⁻⁵³‖y‖₁:
     each further term is then at most half the one before, so the rest is smaller than that term
     (θ ≤ 1 only shrinks it). The terms are summed as they come: memory is the output plus two
-    vectors, whatever the number of terms.
+    vectors, whatever the number of terms. ``reduce`` must be real-linear (the weights θ^m h^m/m!
+    are real), e.g. a few expectation values: the rows then cost a short vector per term instead
+    of a full state per row and term, and only the state at θ = 1 is summed in full.
     """
     fractions = np.asarray(fractions, dtype=float)
     limit, small = 2 * norm * abs(h), TAYLOR_TOL * np.abs(y).sum()
-    out = np.repeat(y[None, :], len(fractions), axis=0)
+    image = reduce or (lambda v: v)
+    out = np.repeat(image(y)[None, :], len(fractions), axis=0)
+    end = y.copy() if reduce else out[-1]
     term, weight = y, np.ones_like(fractions)
     for m in range(1, TAYLOR_TERMS):
         term = L @ term
         term *= h / m
         weight = weight * fractions
+        if reduce:
+            end += term
         if len(fractions) == 1:
-            out[0] += weight[0] * term
+            out[0] += weight[0] * image(term)
         else:
-            out += weight[:, None] * term
+            out += weight[:, None] * image(term)
         if m > limit and np.abs(term).sum() <= small:
             break
-    return out
+    return out, end
 
 
 def _expm_vector(L: sp.spmatrix, y: np.ndarray, dt: float, norm: float) -> np.ndarray:
     """e^{L·dt} y by Taylor expansions with h‖L‖₁ ≤ TAYLOR_REACH (``norm`` = ‖L‖₁)."""
     steps = int(np.ceil(norm * abs(dt) / TAYLOR_REACH))
     for _ in range(steps):
-        y = _taylor_sums(L, y, dt / steps, norm, [1.0])[0]
+        y = _taylor_sums(L, y, dt / steps, norm, [1.0])[1]
     return y
 
 
-def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float):
-    """e^{L(t − t₀)} y on a uniform grid, exact to double precision, in chunks (first row, states).
+def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float, reduce=None):
+    """e^{L(t − t₀)} y on a uniform grid, exact to double precision, in chunks (first row, states),
+    or (first row, reduce(states)) with a real-linear ``reduce`` (see :func:`_taylor_sums`).
 
     One expansion e^{Lh} y = Σ_m (hL)^m y/m! covers ``per`` grid intervals, with h‖L‖₁ ≤
     TAYLOR_REACH (or an interval takes ``sub`` expansions). The grid points inside it are the same
@@ -307,10 +315,10 @@ def taylor_chunks(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float)
         n = min(per, last - done)
         h = (times[done + n] - times[done]) / sub
         for _ in range(sub - 1):
-            y = _taylor_sums(L, y, h, norm, [1.0])[0]
-        chunk = _taylor_sums(L, y, h, norm, np.arange(1, n + 1) / n)
+            y = _taylor_sums(L, y, h, norm, [1.0])[1]
+        chunk, y = _taylor_sums(L, y, h, norm, np.arange(1, n + 1) / n, reduce)
         yield done + 1, chunk
-        y, done = chunk[-1], done + n
+        done += n
 
 
 def ode_chunks(method: str, rhs, y: np.ndarray, times: np.ndarray, rtol: float, atol: float, **kw):

@@ -1369,7 +1369,14 @@ def simulate_meanfield(spec, *, ordering: str = "classical"):
             f"series {', '.join(missing)} need the quantum state and are not available from the "
             "meanfield solver; left out"
         )
-    summary = metrics.summarize(times, energy, None, traj.energy_at)
+    # the grid must resolve E(t): its time scale from the dense output between the ODE's steps
+    fine = metrics.subdivide(traj.sol.sol.ts)
+    grid = metrics.check_grid(
+        times, metrics.curve_time_scale(fine, traj.energy_at(fine)), "from E(t) between the steps"
+    )
+    if not grid.resolved:
+        warnings.append(grid.warning(spec.time.t_max, len(times)))
+    summary = metrics.summarize(times, energy, None, traj.energy_at if grid.resolved else None)
     summary["E_initial"] = float(e_abs[0])
     summary["w_max"] = float(traj.w.max())
     info = {
@@ -1379,6 +1386,7 @@ def simulate_meanfield(spec, *, ordering: str = "classical"):
         "generator": model.descriptions.get("generator"),
         "generator_driven": model.descriptions.get("generator_driven"),
         **traj.info,
+        "grid": grid.as_info() | {"summary_refined": grid.resolved},
     }
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__

@@ -295,19 +295,25 @@ class _Reducer:
         if sector.mirrored:
             rm = np.concatenate(mirror_rows)
             self.Pm = sp.csr_matrix((np.ones(len(rm)), (rm, c)), shape=shape)
+        stack = [self.W, self.P] + ([self.Wm.conj(), self.Pm] if sector.mirrored else [])
+        self._stacked = sp.vstack(stack, format="csr")
+        self._half = self.W.shape[0] + self.P.shape[0]
 
-    def expectations(self, states: np.ndarray) -> np.ndarray:
-        out = (self.W @ states.T).T.real
-        if self.Wm is not None:
-            out += (self.Wm @ states.T.conj()).T.real
-        return out
+    def reduce(self, states: np.ndarray) -> np.ndarray:
+        """[W s, P s, W_m s̄, conj(P_m s)] of a state s (or rows of states): real-linear in s,
+        so it can be taken of every Taylor term (weights real) and finished by :meth:`split`."""
+        out = self._stacked @ states.T  # one sparse product: W, P, conj(W_m), P_m stacked
+        out[self._half :] = out[self._half :].conj()
+        return out.T
 
-    def battery(self, states: np.ndarray) -> np.ndarray:
-        """(T, Σ_j (2j+1)²) flattened B_j; a mirrored sector adds its conjugate transpose."""
-        out = (self.P @ states.T).T
-        if self.Pm is not None:
-            out += (self.Pm @ states.T).T.conj()
-        return out
+    def split(self, reduced: np.ndarray, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(expectations, flattened battery blocks) of the states phase·s from reduce(s) rows:
+        Tr[Oσ] = Σ O_{i'i} σ_{ii'}, and a mirrored sector adds its conjugate part."""
+        half = len(self.names) + self.P.shape[0]
+        out = reduced[:, :half] * phase[:, None]
+        if self.mirrored:
+            out = out + reduced[:, half:] * phase.conj()[:, None]
+        return out[:, : len(self.names)].real, out[:, len(self.names) :]
 
 
 # --------------------------------------------------------------------------- evolution
@@ -369,36 +375,37 @@ def _part_operators(layout: _Layout) -> dict[str, list]:
     return ops
 
 
-def _check_memory(layout: _Layout, sector: _Sector) -> None:
-    need = sector.size * BYTES_PER_ENTRY
-    try:
-        avail = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
-    except (ValueError, OSError):  # pragma: no cover - not on Linux
-        return
-    if need > 0.8 * avail:
-        raise SpecError(
-            "system.spins",
-            f"the permutational solver needs about {need / 2**30:.1f} GiB for one sector of "
-            f"{sector.size:,} entries ({avail / 2**30:.1f} GiB available); reduce spins or the "
-            "mode cutoff",
-        )
+def _check_memory(problem, sector: _Sector) -> None:
+    """One sector's generator and states, with the battery blocks on the grid, against the run's
+    memory limit (:mod:`qbattery.resources`), before the generator is built."""
+    from qbattery.resources import Part, check_parts, spec_parts
+
+    what = (
+        f"one sector of {sector.size:,} entries (its generator and a few states; the mode cutoff "
+        "sets its size too)"
+    )
+    parts = spec_parts(problem.spec, "permutational")
+    parts.append(Part(what, sector.size * BYTES_PER_ENTRY, "system.spins"))
+    check_parts(parts, problem.spec, "permutational")
 
 
-def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: float):
-    """Yields (first row, states) chunks of the sector's trajectory (row 0 included)."""
+def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: float, reduce):
+    """Yields (first row, reduce(states), phases) chunks of the sector's trajectory (row 0
+    included): the states are e^{μ(t − t₀)} times the propagated ones, μ the generator's mean
+    rotation, taken out exactly so that it costs no steps."""
     (_, L0), driven = generator[0], generator[1:]
     mu = 1j * L0.diagonal().imag.mean() if L0.shape[0] else 0.0
     L0 = (L0 - mu * sp.identity(L0.shape[0], format="csr")).tocsr()
 
-    def rotate(first, chunk):
-        return chunk * np.exp(mu * (times[first : first + len(chunk)] - times[0]))[:, None]
+    def phases(first, n):
+        return np.exp(mu * (times[first : first + n] - times[0]))
 
-    yield 0, y0[None, :]
+    yield 0, reduce(y0)[None, :], phases(0, 1)
     uniform = len(times) > 2 and np.allclose(np.diff(times), times[1] - times[0], rtol=1e-12)
     if not driven and (uniform or len(times) == 2):
         norm = float(abs(L0).sum(axis=0).max()) if L0.nnz else 0.0
-        for first, chunk in taylor_chunks(L0, y0, times, norm):
-            yield first, rotate(first, chunk)
+        for first, rows in taylor_chunks(L0, y0, times, norm, reduce):
+            yield first, rows, phases(first, len(rows))
         return
 
     def rhs(x, v):
@@ -408,7 +415,7 @@ def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: 
         return out
 
     for first, chunk in ode_chunks("DOP853", rhs, y0, times, rtol, atol):
-        yield first, rotate(first, chunk)
+        yield first, reduce(chunk), phases(first, len(chunk))
 
 
 def _flips_parity(layout: _Layout, wanted: set[str]) -> bool:
@@ -450,7 +457,7 @@ def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
     y0 = _initial_vector(layout, sector, problem.initial)
     if sector.size == 0 or not np.any(y0):
         return None
-    _check_memory(layout, sector)
+    _check_memory(problem, sector)
     T = len(times)
     generator = _generator(layout, sector, rates, None)
     reducer = _Reducer(layout, sector, _part_operators(layout))
@@ -458,12 +465,12 @@ def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
     battery = np.zeros((T, int(reducer.battery_offsets[-1])), dtype=complex)
     increment = np.zeros(T)
     with single_blas_thread():
-        for first, chunk in _propagate(generator, y0, times, run.rtol, run.atol):
-            rows = slice(first, first + len(chunk))
-            values = reducer.expectations(chunk)
+        chunks = _propagate(generator, y0, times, run.rtol, run.atol, reducer.reduce)
+        for first, reduced, phase in chunks:
+            rows = slice(first, first + len(reduced))
+            values, battery[rows] = reducer.split(reduced, phase)
             for n, name in enumerate(reducer.names):
                 parts[name][rows] = values[:, n]
-            battery[rows] = reducer.battery(chunk)
             increment[rows] = np.sqrt((np.abs(battery[rows]) ** 2).sum(axis=1))
     # √(2j+1)·‖·‖_F bounds the trace norm of the sector's share of ρ_B
     bound = float(increment.max()) * np.sqrt(round(2 * layout.js[0]) + 1)
@@ -601,13 +608,12 @@ def _monitor(evolution: PermutationalEvolution, layout: _Layout) -> None:
     if error > TRACE_WARN:
         warnings.append(f"the trace of ρ drifted by {error:.2e}; tighten rtol/atol")
     top = parts.pop("top_fock")
-    if layout.cutoff > 1:
-        info["max_top_fock_population"] = float(top.max())
-        if layout.q_max is not None and layout.q_max < layout.cutoff:
-            # no channel raises q and ρ(0) holds at most q_max < cutoff excitations
-            info["truncation"] = "exact (excitation number conserved, never above its start)"
-        else:
-            warnings += truncation_warning(layout.cutoff, float(top.max()))
+    info["max_top_fock_population"] = float(top.max())
+    if layout.q_max is not None and layout.q_max < layout.cutoff:
+        # no channel raises q and ρ(0) holds at most q_max < cutoff excitations
+        info["truncation"] = "exact (excitation number conserved, never above its start)"
+    else:
+        warnings += truncation_warning(layout.cutoff, float(top.max()))
     _, blocks = next(evolution.battery_blocks())
     lowest = min(float(np.linalg.eigvalsh(B).min()) for _, _, B in blocks if B.size)
     info["min_battery_eigenvalue"] = lowest
@@ -674,8 +680,7 @@ def steady_state(problem) -> PermutationalSteadyState:
     rho = np.insert(rest, r, 1.0)
     rho = rho / (trace @ rho)
     residual = float(np.max(np.abs(L @ rho)))
-    values = reducer.expectations(rho[None, :])[0]
-    flat = reducer.battery(rho[None, :])[0]
+    values, flat = (row[0] for row in reducer.split(reducer.reduce(rho[None, :]), np.ones(1)))
     offsets = reducer.battery_offsets
     blocks = [
         flat[a:b].reshape(round(2 * j) + 1, -1)
