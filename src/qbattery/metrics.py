@@ -365,14 +365,18 @@ def two_level_spectrum(omega: float, n_spins: int, count: int) -> np.ndarray:
     return np.array(out[:count])
 
 
+def _log_binomial(n: int, k):
+    """log C(n, k) through log-gamma: finite where C(n, k) overflows a float."""
+    from scipy.special import gammaln
+
+    return gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+
+
 def log_irrep_multiplicity(n_spins: int, j: float) -> float:
     """log d_j, with d_j = C(N, k)·(N − 2k + 1)/(N − k + 1), k = N/2 − j: finite for any N (d_j
     itself overflows a float beyond N ≈ 1030)."""
-    from scipy.special import gammaln
-
     k = round(n_spins / 2 - j)
-    log_c = gammaln(n_spins + 1) - gammaln(k + 1) - gammaln(n_spins - k + 1)
-    return float(log_c + np.log((n_spins - 2 * k + 1) / (n_spins - k + 1)))
+    return float(_log_binomial(n_spins, k) + np.log((n_spins - 2 * k + 1) / (n_spins - k + 1)))
 
 
 def lowest_levels(
@@ -413,12 +417,9 @@ def sz_levels(diagonal: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]
     """Lowest ``count`` levels of H_B = f(S_z) on N spin-1/2 from its diagonal f(k − N/2),
     k = 0..N, on the symmetric manifold: f(k − N/2) occurs C(N, k) times over the 2^N states (the
     states with k excited atoms), whatever irrep they belong to."""
-    from scipy.special import gammaln
-
     f = np.asarray(diagonal, dtype=float)
     n = len(f) - 1
-    k = np.arange(n + 1)
-    log_c = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+    log_c = _log_binomial(n, np.arange(n + 1))
     return lowest_levels(f, np.exp(np.minimum(log_c, 700.0)), count)
 
 

@@ -195,16 +195,12 @@ def _builtins(spec: Spec) -> dict[str, float]:
 
 
 def _parameters(spec: Spec) -> dict[str, complex]:
-    """The parameters' values, each evaluated after the ones it uses (any written order)."""
+    """The parameters' values, front to back: the validated Spec keeps them in an order where
+    each follows the ones it uses (:func:`qbattery.expr.dependency_order`), whatever was written."""
     env: dict[str, complex] = _builtins(spec)
     reserved = set(env) | expr.RESERVED | set(BATTERY_SPIN_SYMBOLS) | set(CHARGER_SPIN_SYMBOLS)
     reserved |= set(MODE_SYMBOLS)
-    try:
-        order = expr.dependency_order(spec.parameters)
-    except expr.ExprError as err:
-        raise SpecError("parameters", str(err)) from None
-    for name in order:
-        value = spec.parameters[name]
+    for name, value in spec.parameters.items():
         where = f"parameters.{name}"
         if not name.isidentifier():
             raise SpecError(where, "a parameter name must be an identifier")

@@ -228,8 +228,7 @@ def _spin_state_series(problem: Problem, evolution, wanted, warnings) -> dict:
     # the symmetric manifold j = N/2 only: ρ_B has N + 1 eigenvalues, which pair with the N + 1
     # lowest of the 2^N levels
     H = problem.H_battery_local.toarray()
-    symmetric = np.linalg.eigvalsh(H)
-    full = metrics.expand_levels(*spin_battery_levels(problem, problem.battery.dim))
+    full, symmetric = battery_levels(problem)
     ground = float(full[0])
     if ground < symmetric[0] - 1e-9 * max(1, abs(ground)):
         warnings.append(

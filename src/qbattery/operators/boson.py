@@ -10,6 +10,8 @@ import scipy.sparse as sp
 from scipy.special import gammaln
 from scipy.stats import poisson
 
+from qbattery.expr import format_number
+
 TRUNCATION_TOLERANCE = 1e-10
 TOP_LEVEL_WARN = 1e-6  # population of the top Fock level that makes results cutoff-dependent
 
@@ -62,12 +64,6 @@ def cutoff_for_coherent(alpha: complex, tol: float = TRUNCATION_TOLERANCE) -> in
     return int(k) + 1 if np.isfinite(k) and k < sys.maxsize else sys.maxsize
 
 
-def _number(z: complex) -> str:
-    """A real amplitude printed as a real number."""
-    z = complex(z)
-    return f"{z.real:g}" if z.imag == 0 else f"{z.real:g}{z.imag:+g}i"
-
-
 def coherent_state(cutoff: int, alpha: complex) -> np.ndarray:
     """|α> truncated to the cutoff and renormalized; raises when more than 1e-10 of it is lost."""
     amps = coherent_amplitudes(alpha, cutoff)
@@ -76,7 +72,7 @@ def coherent_state(cutoff: int, alpha: complex) -> np.ndarray:
         need = cutoff_for_coherent(alpha)
         hint = f"use cutoff >= {need}" if need < sys.maxsize else "no cutoff holds it"
         raise TruncationError(
-            f"coherent state alpha={_number(alpha)} loses {lost:.2e} of its norm at cutoff "
+            f"coherent state alpha={format_number(alpha)} loses {lost:.2e} of its norm at cutoff "
             f"{cutoff}; {hint}"
         )
     return amps / np.linalg.norm(amps)
