@@ -13,6 +13,7 @@ from qbattery import metrics
 from qbattery.operators import permutational as perm
 from qbattery.problem import build_problem
 from qbattery.solvers import permutational as psolver
+from qbattery.solvers import permutational_sectors
 
 COUPLINGS = {
     "tc": "g/sqrt(N)*(Sp*a + Sm*ad)",
@@ -183,7 +184,7 @@ def test_sectors_on_and_off_agree(monkeypatch):
     args = (3, 10, "tc", {"coherent": 0.6}, ALL)
     on = qbattery.simulate(spec(*args))
     assert on.info["symmetry"] == "excitation_number" and len(on.info["sectors_integrated"]) > 1
-    monkeypatch.setattr(psolver, "_collapse_shifts", lambda *a: None)
+    monkeypatch.setattr(permutational_sectors, "_collapse_shifts", lambda *a: None)
     off = qbattery.simulate(spec(*args))
     assert off.info["symmetry"] == "none" and off.info["sectors_integrated"] == [0]
     for name in SERIES:
