@@ -398,7 +398,7 @@ def test_grid_speed_path_equals_general_path():
     spec["noise"]["local_dephasing"] = 0.05
     spec["noise"]["collective_decay"] = 0.002
     model = derive(spec)
-    from qbattery.solvers.meanfield import _FastSpin
+    from qbattery.solvers.meanfield.integration import _FastSpin
 
     fast = _FastSpin(model)
     r = np.array([[0.1, 0.5, -0.7]])
