@@ -9,15 +9,18 @@ import tempfile
 import time
 from itertools import count
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qbattery.spec import SpecError
+if TYPE_CHECKING:
+    from qbattery.spec import SpecError
+
+# Each command imports what it needs (numpy, scipy, pydantic, ...) when it runs, so that
+# ``qbattery --help`` and the start of every command stay fast.
 
 app = typer.Typer(
     add_completion=False,
@@ -71,6 +74,8 @@ def progress_bar():
     """A live bar on a terminal; plain, throttled lines on stderr when it goes to a log."""
     if not console.is_terminal:
         return LogProgress()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -161,7 +166,7 @@ def run(
 ) -> None:
     """Run one charging protocol and print its summary."""
     from qbattery.simulate import simulate
-    from qbattery.spec import load_spec
+    from qbattery.spec import SpecError, load_spec
 
     if output is not None and output.suffix.lower() not in (".json", ".nc"):
         fail(f"--output: unknown format {output.suffix!r}; use .json or .nc")
@@ -199,7 +204,7 @@ def sweep(
     workers: Annotated[int, typer.Option("--workers", min=1, help="parallel processes")] = 1,
 ) -> None:
     """Run a spec over a grid of parameter values; rerunning resumes where it stopped."""
-    from qbattery.spec import load_spec
+    from qbattery.spec import SpecError, load_spec
     from qbattery.sweep import parse_over
     from qbattery.sweep import sweep as run_sweep
 
@@ -236,6 +241,7 @@ def reproduce(
 ) -> None:
     """Regenerate the papers' figures and tables, with paper-vs-ours rows."""
     from qbattery.reproduce.registry import Context, load_all, write_output
+    from qbattery.spec import SpecError
 
     registry = load_all()
     if list_:
@@ -299,7 +305,11 @@ def presets() -> None:
 def main() -> None:
     try:
         app()
-    except SpecError as err:  # pragma: no cover - defensive; commands catch their own
+    except Exception as err:  # pragma: no cover - defensive; commands catch their own
+        from qbattery.spec import SpecError
+
+        if not isinstance(err, SpecError):
+            raise
         console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
         sys.exit(2)
 

@@ -427,12 +427,15 @@ def _ground_state(H: np.ndarray, where: str) -> np.ndarray:
 
 
 def _ground_outside_symmetric(problem: Problem) -> list[str]:
-    """Warn when the symmetric ground state is not the unique ground state of all 2^N states."""
-    from qbattery.metrics import collective_spectrum
+    """Warn when the symmetric ground state is not the unique ground state of all 2^N states.
 
-    n = problem.battery.size
-    full = collective_spectrum(problem.battery_spin_spectra, n, 2)
-    sym = np.linalg.eigvalsh(problem.H_battery_local.toarray())[0]
+    The two lowest 2^N levels come irrep by irrep (only the few lowest levels of each spin-j
+    block, :func:`qbattery.simulate.spin_battery_levels`): no Σ_j (2j+1)-sized matrix."""
+    from qbattery.metrics import expand_levels
+    from qbattery.simulate import lowest_eigenvalues, spin_battery_levels
+
+    full = expand_levels(*spin_battery_levels(problem, 2))[:2]
+    sym = float(lowest_eigenvalues(problem.H_battery_local, 1)[0])
     tol = DEGENERACY_TOLERANCE * max(1.0, abs(sym))
     if full[0] < sym - tol:
         return [

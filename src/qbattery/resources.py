@@ -253,21 +253,14 @@ def spec_parts(spec, solver: str) -> list[Part]:
         parts.append(_eigh(dim, "the ground state of the whole generator", z.dim_field))
     elif spec.initial.battery == "ground":
         parts.append(_eigh(dB, "the ground state of the battery Hamiltonian", z.battery_field))
-        if spec.system.spins is not None:
-            # problem._ground_outside_symmetric: H_B on every irrep at once, dense (Σ_j (2j+1))²
-            n = spec.system.spins
-            total = spin_block_sums(n, 1)
-            parts.append(
-                Part(
-                    f"the check that 'ground' is the 2^N ground state (H_B on all irreps at once, "
-                    f"a dense {int(total):,}² matrix)",
-                    COMPLEX * total**2,
-                    "system.spins",
-                    work=EIGH_WORK * spin_block_sums(n, 3),
-                )
-            )
+        # (the check that this is the 2^N ground state works irrep by irrep, on the few lowest
+        # levels of each spin-j block: nothing of size Σ_j (2j+1))
     state = bool(wanted & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
-    chunk = min(512, T)  # TIME_CHUNK of the closed and Lindblad solvers
+    chunk = min(512, T)  # TIME_CHUNK of the Lindblad solver
+    if solver == "closed" and state:  # the closed solver caps a chunk's ρ_B in memory
+        from qbattery.solvers.closed import time_chunk
+
+        chunk = time_chunk(T, int(dim), 1, int(dB))
     if solver == "permutational":
         n = spec.system.spins or 0
         blocks = spin_block_sums(n, 2)
@@ -346,8 +339,9 @@ def _state_ops(problem) -> int:
 
 
 def closed_parts(problem) -> list[Part]:
-    """The closed solver: a dense eigendecomposition per invariant sector (≤ DENSE_LIMIT), else
-    Krylov states on the grid; an ODE trajectory for a time-dependent H."""
+    """The closed solver: per sector ψ(0) holds (:func:`closed.plan_sectors`), a dense
+    eigendecomposition or Chebyshev propagation (checkpoints and one batch of series terms; the
+    states themselves are made chunk by chunk); an ODE trajectory for a time-dependent H."""
     from qbattery.solvers import closed
 
     z = sizes(problem.spec)
@@ -364,41 +358,63 @@ def closed_parts(problem) -> list[Part]:
     from qbattery.operators.symmetry import sector_labels
 
     labels = sector_labels(H)  # what the solver computes first: O(nnz), no operator built
-    counts = np.bincount(labels)
-    used = [np.unique(labels[np.abs(psi) > 0]) for _, psi in problem.initial]
-    sectors = [counts[u].tolist() for u in used]
-    distinct = counts[np.unique(np.concatenate(used))].tolist()
-    dense = [d for d in distinct if d <= closed.DENSE_LIMIT]
-    blocks = [d for comp in sectors for d in comp]
+    plans = closed.plan_sectors(problem, H, labels)  # sectors ψ(0) holds, and their paths
+    used = [p for p in plans if p.method != "dropped"]
+    blocks = [p.size for p in used for _ in p.components]  # one per component share
+    dense = [p.size for p in used if p.method == "eigen"]
+    dense_blocks = [p.size for p in used if p.method == "eigen" for _ in p.components]
     parts = [
         Part(f"the eigenvectors of {len(dense)} sector(s) (largest {max(dense):,})",
              sum(d * d for d in dense) * COMPLEX, z.dim_field, held=True),
         _eigh(max(dense), "a sector's eigendecomposition", z.dim_field),
-        Part(f"{_state_ops(problem)} operator(s) projected on {len(blocks)} sector block(s)",
-             _state_ops(problem) * sum(d * d for d in blocks if d <= closed.DENSE_LIMIT)
-             * COMPLEX, z.dim_field, held=True),
+        Part(f"{_state_ops(problem)} operator(s) projected on {len(dense_blocks)} sector "
+             "block(s)", _state_ops(problem) * sum(d * d for d in dense_blocks) * COMPLEX,
+             z.dim_field, held=True),
     ] if dense else []  # fmt: skip
-    krylov = [d for d in blocks if d > closed.DENSE_LIMIT]
-    if krylov:
-        norm = float(abs(H).sum(axis=0).max()) if H.nnz else 0.0
-        field_path = _larger(("time.points", T), (z.dim_field, dim))
+    cheb = [p for p in used if p.method == "chebyshev"]
+    if cheb:
+        from qbattery.solvers.chebyshev import BATCH, gershgorin
+
+        lo, hi = gershgorin(H)
+        span = float(problem.times[-1] - problem.times[0])
+        states = sum(p.size * len(p.components) for p in cheb)
+        checkpoints = -(-T // closed.CHECKPOINT_EVERY) + 1
         parts += [
-            Part(f"Krylov states on the grid ({T:,} times × {sum(krylov):,} amplitudes)",
-                 T * sum(krylov) * COMPLEX, field_path, held=True,
-                 work=8.0 * H.nnz * (norm * problem.times[-1] + T) * len(krylov)),
-            Part("expm_multiply's copies of one block's states (traced: 4)",
-                 4 * T * max(krylov) * COMPLEX, field_path),
+            Part(f"Chebyshev checkpoints ({checkpoints} × {states:,} amplitudes) and series terms "
+                 f"({BATCH} × {max(p.size for p in cheb):,})",
+                 (checkpoints * states + (BATCH + 4) * max(p.size for p in cheb)) * COMPLEX,
+                 z.dim_field, held=True,
+                 work=sum(8.0 * (p.nnz + 4 * p.size) * ((hi - lo) / 2 * span + 12 * T)
+                          for p in cheb)),
         ]  # fmt: skip
     largest = max(max(blocks), 1)
-    # every grid point: phases e^{-iEt} and one d² product per block and operator; the state
-    # series rebuild ψ(t) (d² per block) and reduce it to ρ_B (dim·dB)
-    work = T * _state_ops(problem) * sum(8.0 * d * d + 60.0 * d for d in blocks)
+    series = set(problem.spec.output.series)
+    state_series = bool(series & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
+    chunk = closed.time_chunk(T, dim, components, z.battery if state_series else 1)
+    # every grid point: phases e^{-iEt} and one d² product per eigen block and operator (a
+    # Chebyshev sector: its states, counted above, and one sparse product per operator); the
+    # state series rebuild ψ(t) (d² per eigen block) and reduce it to ρ_B (dim·dB)
+    work = (
+        T
+        * _state_ops(problem)
+        * (sum(8.0 * d * d + 60.0 * d for d in dense_blocks) + 60.0 * dim * bool(cheb))
+    )
     if set(problem.spec.output.series) & {"ergotropy", "ergotropy_symmetric", "purity"}:
-        work += T * (sum(8.0 * d * d for d in blocks) + 8.0 * dim * z.battery)
-    parts.append(
-        Part(f"expectations in the eigenbasis ({min(512, T)} times × {largest:,})",
-             2 * min(512, T) * largest * COMPLEX, z.dim_field, work=work)
-    )  # fmt: skip
+        work += T * (sum(8.0 * d * d for d in dense_blocks) + 8.0 * dim * z.battery)
+    if cheb:  # a chunk of full-space states, its conjugate, O·ψ, the sector's share, ...
+        parts.append(
+            Part(
+                f"full-space states on the grid ({chunk} times × {dim:,} per chunk, 5 copies)",
+                5 * chunk * dim * COMPLEX,
+                z.dim_field,
+                work=work,
+            )
+        )
+    else:
+        parts.append(
+            Part(f"expectations in the eigenbasis ({chunk} times × {largest:,} per chunk)",
+                 2 * chunk * largest * COMPLEX, z.dim_field, work=work)
+        )  # fmt: skip
     return parts
 
 

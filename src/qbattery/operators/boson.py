@@ -7,8 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import gammaln
-from scipy.stats import poisson
+from scipy.special import gammaln, pdtr, pdtrik
 
 from qbattery.expr import format_number
 
@@ -60,8 +59,26 @@ def cutoff_for_coherent(alpha: complex, tol: float = TRUNCATION_TOLERANCE) -> in
         mean = np.abs(np.complex128(alpha)) ** 2
     if mean == 0:
         return 1
-    k = poisson.isf(tol, mean)
+    k = _poisson_isf(tol, mean)
     return int(k) + 1 if np.isfinite(k) and k < sys.maxsize else sys.maxsize
+
+
+def _poisson_isf(q: float, mu: float) -> float:
+    """``scipy.stats.poisson.isf(q, mu)`` for scalars, to the same float, from
+    :mod:`scipy.special` alone (importing :mod:`scipy.stats` costs about half a second): the
+    smallest k with P(X > k) <= q, via the inverse of the CDF at 1 - q."""
+    if not mu >= 0:
+        return np.nan
+    if q == 1:
+        return -1.0
+    if q == 0:
+        return np.inf
+    if not 0 < q < 1:
+        return np.nan
+    p = 1.0 - q
+    k = np.ceil(pdtrik(p, mu))
+    below = np.maximum(k - 1, 0)
+    return float(below if pdtr(below, mu) >= p else k)
 
 
 def coherent_state(cutoff: int, alpha: complex) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Unitary evolution, sector by sector.
 
-Each invariant block of H (see :func:`qbattery.operators.symmetry.sector_labels`) is diagonalized
-once; the state at every time is then c·e^{-iEt} in the eigenbasis, so all time points (and any
-later time, e.g. when refining P_max) cost one small matrix product. Blocks too large to
-diagonalize are propagated on the time grid with Krylov ``expm_multiply``; time-dependent
-Hamiltonians are integrated with an adaptive Runge–Kutta method.
+Each invariant block of H (see :func:`qbattery.operators.symmetry.sector_labels`) that ψ(0)
+reaches with more than round-off weight takes the cheaper of two exact paths (cost model below):
+diagonalized once, so that the state at every time is c·e^{-iEt} in the eigenbasis, or, when
+d³ outgrows nnz·‖H‖·t_max, propagated along the grid with Chebyshev expansions of e^{-iHΔt}
+(:mod:`qbattery.solvers.chebyshev`), producing the states chunk by chunk instead of storing
+them. Both evaluate at any time (refining P_max). Time-dependent Hamiltonians are integrated with
+an adaptive Runge–Kutta method.
 """
 
 from __future__ import annotations
@@ -14,19 +16,95 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.integrate import solve_ivp
-from scipy.sparse.linalg import expm_multiply
 
 from qbattery._threads import blas_for
 from qbattery.operators.symmetry import sector_labels
 from qbattery.solvers import register
 from qbattery.spec import Run, SpecError
 
-DENSE_LIMIT = 4000  # largest block diagonalized densely
-TIME_CHUNK = 512
-# a step-by-step propagator (ODE, Krylov) takes ~ ||H|| t_max steps: past this, stop by name
+# Per sector, the cheaper of two exact paths (cost model below, in seconds, calibrated on the
+# 2-core development box with one BLAS thread, OpenBLAS, numpy 2 / scipy 1.1x):
+# * eigen: real/complex eigh ~ C_EIGH·d³, then per expectation V†OV ~ C_GEMM·d³ and the phases
+#   on the grid ~ C_PHASE·T·d² (measured 1.5e-10, 1.2e-10, 1.5e-10 s at d = 500-2000);
+# * chebyshev: ~ (C_SPMV·nnz + C_VEC·d)·(terms), terms ≈ a·(t_max − t_0) + ~12 per grid point,
+#   a the spectral half-width (measured 1.6e-9 s per stored entry for a complex sparse product
+#   and ~3e-9 s per amplitude of vector work per term, N = 200 Dicke sector: 45 µs + 15 µs).
+# Eigen is kept for small sectors whatever the estimate: it evaluates anywhere at no cost.
+C_EIGH, C_GEMM, C_PHASE = 1.5e-10, 1.2e-10, 1.5e-10
+C_SPMV, C_VEC, C_CALL = 1.6e-9, 3e-9, 5e-6
+EXPECTED_OPS = 4  # expectations a run asks for (E_B, E_B², the top-Fock check, ρ_B)
+ALWAYS_DENSE = 400  # sectors up to this size: eigen (a few ms), never propagated
+DENSE_LIMIT = 12000  # largest block ever diagonalized densely (memory: 3 d² doubles)
+WEIGHT_FLOOR = 1e-28  # a sector holding less of ‖ψ(0)‖² than this is dropped (round-off)
+TIME_CHUNK = 512  # most grid times per chunk of full-space states ...
+CHUNK_BYTES = 16 * 2**20  # ... and at most this much memory per chunk (states or ρ_B)
+CHECKPOINT_EVERY = 64  # Chebyshev sectors keep ψ every this many grid points (for re-reads)
+# a step-by-step propagator (ODE, Chebyshev) takes ~ ||H|| t_max steps: past this, stop by name
 MAX_PHASE = 1e8
 ODE_RTOL, ODE_ATOL = 1e-10, 1e-12  # the closed solver's ODE tolerances, at the tightest
+
+
+def eigen_cost(d: int, points: int, ops: int = EXPECTED_OPS) -> float:
+    return C_EIGH * d**3 + ops * (C_GEMM * d**3 + C_PHASE * points * d * d)
+
+
+def chebyshev_cost(d: int, nnz: int, half_width: float, span: float, points: int) -> float:
+    terms = half_width * span + 12.0 * points
+    return (C_SPMV * nnz + C_VEC * d + C_CALL) * terms
+
+
+@dataclass
+class SectorPlan:
+    """How one invariant sector is treated: its size, share of ψ(0) and path."""
+
+    label: int
+    size: int
+    nnz: int
+    weights: list[float]  # ‖P_s ψ_k(0)‖² per pure component (0 where absent)
+    method: str  # "eigen", "chebyshev" or "dropped"
+    components: list[int]  # the components whose share is kept (above WEIGHT_FLOOR)
+
+
+def plan_sectors(problem, H: sp.csr_matrix, labels: np.ndarray) -> list[SectorPlan]:
+    """Sectors ψ(0) reaches, with their weights and the cheaper exact path (see the cost model);
+    a sector whose weight is below WEIGHT_FLOOR of every component's norm is dropped."""
+    times = problem.times
+    span, points = float(times[-1] - times[0]), len(times)
+    counts = np.bincount(labels)
+    touched = np.unique(np.concatenate([labels[np.abs(psi) > 0] for _, psi in problem.initial]))
+    norms = [float(np.vdot(psi, psi).real) for _, psi in problem.initial]
+    weight = np.zeros((len(problem.initial), len(counts)))
+    for k, (_, psi) in enumerate(problem.initial):
+        weight[k] = np.bincount(labels, weights=np.abs(psi) ** 2, minlength=len(counts))
+    plans = []
+    rows = np.diff(H.indptr)
+    nnz_per = np.bincount(labels, weights=rows, minlength=len(counts))
+    half = None
+    for label in touched:
+        d, nnz = int(counts[label]), int(nnz_per[label])
+        w = weight[:, label]
+        kept = np.flatnonzero(w >= WEIGHT_FLOOR * np.asarray(norms)).tolist()
+        if not kept:
+            method = "dropped"
+        elif d <= ALWAYS_DENSE:
+            method = "eigen"
+        else:
+            if half is None:
+                from qbattery.solvers.chebyshev import gershgorin
+
+                lo, hi = gershgorin(H)
+                half = (hi - lo) / 2
+            cheap = chebyshev_cost(d, nnz, half, span, points) < eigen_cost(d, points)
+            method = "chebyshev" if cheap or d > DENSE_LIMIT else "eigen"
+        plans.append(SectorPlan(int(label), d, nnz, w.tolist(), method, kept))
+    return plans
+
+
+def time_chunk(points: int, dim: int, components: int = 1, battery_dim: int = 1) -> int:
+    """Grid times per chunk: at most TIME_CHUNK, and the full-space states (or the reduced battery
+    states ρ_B) of one chunk within CHUNK_BYTES."""
+    per_time = 16 * max(dim * components, 3 * battery_dim**2)
+    return int(max(1, min(TIME_CHUNK, points, CHUNK_BYTES // per_time)))
 
 
 def _fold_constant_drives(problem) -> tuple[sp.csr_matrix, list]:
@@ -63,6 +141,66 @@ def _eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ) from None
 
 
+class _GridSector:
+    """A sector propagated with Chebyshev expansions along the grid: its states are produced
+    chunk by chunk (never all at once), from the start or from a checkpoint kept every
+    CHECKPOINT_EVERY grid points; off-grid times are one more expansion from the grid point
+    before them."""
+
+    def __init__(self, H: sp.csr_matrix, index: np.ndarray, times: np.ndarray):
+        from qbattery.solvers.chebyshev import ChebyshevPropagator
+
+        self.index, self.times = index, times
+        self.propagator = ChebyshevPropagator(H)
+        self.columns: list[np.ndarray] = []
+        self._checkpoints: dict[int, np.ndarray] = {}
+        self._last: tuple[int, int, np.ndarray] | None = None  # (start, stop, states)
+        self._point: tuple[int, np.ndarray] | None = None  # one grid state, for off-grid reads
+
+    def add(self, psi: np.ndarray) -> int:
+        self.columns.append(np.asarray(psi, dtype=complex))
+        return len(self.columns) - 1
+
+    def finish(self) -> None:
+        self._checkpoints[0] = np.stack(self.columns, axis=1)  # (d, m)
+
+    def on_grid(self, start: int, stop: int) -> np.ndarray:
+        """States at grid points start..stop-1, shape (stop − start, d, m)."""
+        if self._last is not None and self._last[0] <= start and stop <= self._last[1]:
+            s0 = self._last[0]
+            return self._last[2][start - s0 : stop - s0]
+        pos = max(c for c in self._checkpoints if c <= start)
+        state = self._checkpoints[pos]
+        out = np.empty((stop - start, *state.shape), dtype=complex)
+        if pos == start:
+            out[0] = state
+        t, columns = self.times, state.shape[1]
+        while pos < stop - 1:
+            m = min(self.propagator.window(t[pos + 1] - t[pos], columns), stop - 1 - pos)
+            states = self.propagator.propagate(state, t[pos + 1 : pos + 1 + m] - t[pos])
+            for n in range(m):
+                if (pos + 1 + n) % CHECKPOINT_EVERY == 0:
+                    self._checkpoints.setdefault(pos + 1 + n, states[n].copy())
+            lo = max(pos + 1, start)
+            if lo <= pos + m:
+                out[lo - start : pos + 1 + m - start] = states[lo - pos - 1 :]
+            pos, state = pos + m, states[-1]
+        self._last = (start, stop, out)
+        return out
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        """States at arbitrary times, shape (len(t), d, m)."""
+        out = []
+        for x in t:
+            i = int(
+                np.clip(np.searchsorted(self.times, x, side="right") - 1, 0, len(self.times) - 1)
+            )
+            if self._point is None or self._point[0] != i:
+                self._point = (i, self.on_grid(i, i + 1)[0].copy())
+            out.append(self.propagator.step(self._point[1], x - self.times[i]))
+        return np.array(out).reshape(len(t), *self._checkpoints[0].shape)
+
+
 @dataclass
 class _Block:
     """One sector's share of one pure component of ρ(0)."""
@@ -73,7 +211,9 @@ class _Block:
     energies: np.ndarray | None = None  # eigen path
     vectors: np.ndarray | None = None
     coeffs: np.ndarray | None = None
-    states: np.ndarray | None = None  # grid path: (T, d_s)
+    states: np.ndarray | None = None  # ODE path: (T, d_s)
+    sector: _GridSector | None = None  # Chebyshev path
+    column: int = 0
 
     def amplitudes(self, t: np.ndarray) -> np.ndarray:
         """Sector part of ψ(t) in the full basis, shape (len(t), d_s)."""
@@ -92,6 +232,7 @@ class ClosedEvolution:
         self.dims = problem.dims
         self.blocks: list[_Block] = []
         self._projection_cache: dict = {}
+        self._expect_cache: dict = {}
         self.info: dict = {"solver": "closed"}
         self.H, self.driven = _fold_constant_drives(problem)
         if self.driven:
@@ -103,40 +244,61 @@ class ClosedEvolution:
     def _diagonalize(self) -> None:
         H = self.H
         self.labels = sector_labels(H)
+        plans = plan_sectors(self.problem, H, self.labels)
         eig_cache: dict[int, tuple] = {}
-        sizes = []
-        for comp, (w, psi) in enumerate(self.problem.initial):
-            for label in np.unique(self.labels[np.abs(psi) > 0]):
-                index = np.flatnonzero(self.labels == label)
+        grid: dict[int, _GridSector] = {}
+        for plan in plans:
+            if plan.method == "dropped":
+                continue
+            index = np.flatnonzero(self.labels == plan.label)
+            Hs = H[index][:, index]
+            for comp in plan.components:  # shares of round-off weight are dropped
+                w, psi = self.problem.initial[comp]
                 block = _Block(w, comp, index)
-                Hs = H[index][:, index]
-                if len(index) <= DENSE_LIMIT:
-                    if label not in eig_cache:
-                        eig_cache[label] = _eigh(Hs.toarray())
-                    block.energies, block.vectors = eig_cache[label]
+                if plan.method == "eigen":
+                    if plan.label not in eig_cache:
+                        eig_cache[plan.label] = _eigh(Hs.toarray())
+                    block.energies, block.vectors = eig_cache[plan.label]
                     block.coeffs = block.vectors.conj().T @ psi[index]
-                else:  # Krylov steps grow with ||H|| t_max, as an integrator's do
-                    _check_phase(Hs, [], self.times)
-                    block.states = expm_multiply(
-                        -1j * Hs,
-                        psi[index],
-                        start=self.times[0],
-                        stop=self.times[-1],
-                        num=len(self.times),
-                        endpoint=True,
-                    )
-                sizes.append(len(index))
+                else:  # Chebyshev terms grow with ||H|| t_max, as an integrator's steps do
+                    if plan.label not in grid:
+                        _check_phase(Hs, [], self.times)
+                        grid[plan.label] = _GridSector(Hs, index, self.times)
+                    block.sector = grid[plan.label]
+                    block.column = block.sector.add(psi[index])
                 self.blocks.append(block)
-        self.info.update(method="eigen" if max(sizes) <= DENSE_LIMIT else "krylov")
-        self.info["tolerances"] = "exact: rtol/atol not used" + (
-            " (eigen-decomposition of each sector)"
-            if max(sizes) <= DENSE_LIMIT
-            else " (Krylov expm_multiply to double precision)"
+        for sector in grid.values():
+            sector.finish()
+        self._grid_sectors = list(grid.values())
+        used = [p for p in plans if p.method != "dropped"]
+        methods = sorted({p.method for p in used})
+        self.info["method"] = "+".join(methods)
+        self.info["tolerances"] = (
+            "exact: rtol/atol not used ("
+            + ", ".join(
+                {
+                    "eigen": "eigen-decomposition of each sector",
+                    "chebyshev": "Chebyshev series of exp(-iHΔt), tail < 1e-14 per expansion, "
+                    "norm checked at every grid point",
+                }[m]
+                for m in methods
+            )
+            + ")"
         )
         self.info["sectors"] = len(np.unique(self.labels))
-        self.info["largest_sector_used"] = self.largest_block = int(max(sizes))
+        self.info["sectors_used"] = [
+            {"size": p.size, "method": p.method, "weight": float(sum(p.weights))} for p in used
+        ]
+        self.info["sectors_dropped"] = [
+            {"size": p.size, "weight": float(sum(p.weights))} for p in plans if p not in used
+        ]
+        self.info["largest_sector_used"] = int(max(p.size for p in used))
+        # the dense work done afterwards (eigenbasis products, ρ_B) is set by the eigen blocks
+        self.largest_block = int(max([p.size for p in used if p.method == "eigen"], default=1))
 
     def _integrate(self, rtol: float, atol: float) -> None:
+        from scipy.integrate import solve_ivp  # lazy: only driven problems integrate
+
         p = self.problem
         _check_phase(self.H, self.driven, self.times)
         H0 = (-1j * self.H).tocsr()
@@ -167,25 +329,76 @@ class ClosedEvolution:
     def can_evaluate_anywhere(self) -> bool:
         return all(b.states is None for b in self.blocks)
 
+    @property
+    def _propagated(self) -> bool:
+        return any(b.sector is not None for b in self.blocks)
+
+    def _time_chunk(self, battery_dim: int = 1) -> int:
+        components = len({b.component for b in self.blocks})
+        return time_chunk(len(self.times), self.problem.dim, components, battery_dim)
+
     def _block_amplitudes(self, block: _Block, t: np.ndarray, rows: slice | None):
         if block.states is not None:
             return block.states[rows]
+        if block.sector is not None:
+            if rows is None:
+                return block.sector.at(t)[:, :, block.column]
+            return block.sector.on_grid(rows.start, rows.stop)[:, :, block.column]
         return block.amplitudes(t)
 
     def expect(self, op: sp.spmatrix, t: np.ndarray | None = None) -> np.ndarray:
-        """Re Tr[O ρ(t)] on the grid (or at times ``t`` when the eigen path allows)."""
+        """Re Tr[O ρ(t)] on the grid (or at times ``t`` when ``can_evaluate_anywhere``).
+
+        Sectors propagated along the grid are never stored whole: the first expectation on the
+        grid evaluates, in the same pass, the operators a run asks for next (H_B, H_C, H_I, H_B²,
+        the top Fock level), and later requests for them are read from that pass."""
         op = sp.csr_matrix(op)
         grid = t is None
         t = self.times if grid else np.atleast_1d(np.asarray(t, dtype=float))
-        projected = self._projected(op) if self.can_evaluate_anywhere else None
-        if projected is not None:
-            return self._expect_in_eigenbasis(projected, t)
-        out = np.zeros(len(t))
-        for start in range(0, len(t), TIME_CHUNK):
-            rows = slice(start, start + TIME_CHUNK)
-            for psi_w in self._states_chunk(t[rows], rows if grid else None):
-                w, psi = psi_w
-                out[rows] += w * np.einsum("ti,ti->t", psi.conj(), (op @ psi.T).T).real
+        key = _op_key(op)
+        if grid and key in self._expect_cache:
+            return self._expect_cache[key].copy()
+        if self.can_evaluate_anywhere and not self._propagated:
+            projected = self._projected(op)
+            if projected is not None:
+                return self._expect_in_eigenbasis(projected, t)
+        ops, keys = [op], [key]
+        if grid and self._propagated:
+            for extra in self._anticipated():
+                k = _op_key(extra)
+                if k not in self._expect_cache and k not in keys:
+                    ops.append(extra)
+                    keys.append(k)
+        out = self._expect_streaming(ops, t, grid)
+        if grid:
+            self._expect_cache.update(zip(keys, out, strict=True))
+        return out[0].copy()
+
+    def _anticipated(self) -> list[sp.csr_matrix]:
+        """The operators :func:`qbattery.simulate.evaluate` asks for (built the same way)."""
+        p = self.problem
+        ops = [p.H_battery, p.H_charger, p.H_coupling]
+        if "energy_std" in p.spec.output.series:
+            ops.append(p.H_battery @ p.H_battery)
+        if p.charger.kind == "mode":
+            top = np.zeros(p.charger.dim)
+            top[-1] = 1.0
+            ops.append(sp.kron(sp.identity(p.battery.dim), sp.diags(top), format="csr"))
+        return [sp.csr_matrix(o) for o in ops if o is not None and sp.csr_matrix(o).nnz]
+
+    def _expect_streaming(self, ops: list, t: np.ndarray, grid: bool) -> np.ndarray:
+        """Σ_k w_k ψ_k†Oψ_k from full-space states made chunk by chunk; only the rows and columns
+        of O on the states' support (the sectors kept) enter."""
+        support = np.unique(np.concatenate([b.index for b in self.blocks]))
+        full = len(support) == self.problem.dim
+        ops = [op if full else op[support][:, support] for op in ops]
+        out = np.zeros((len(ops), len(t)))
+        chunk = self._time_chunk()
+        for start in range(0, len(t), chunk):
+            rows = slice(start, min(start + chunk, len(t)))
+            for w, psi in self._states_chunk(t[rows], rows if grid else None, support):
+                for n, op in enumerate(ops):
+                    out[n, rows] += w * np.einsum("ti,ti->t", psi.conj(), (op @ psi.T).T).real
         return out
 
     def _expect_in_eigenbasis(self, projected: list[np.ndarray], t: np.ndarray) -> np.ndarray:
@@ -201,7 +414,7 @@ class ClosedEvolution:
     def _projected(self, op: sp.csr_matrix) -> list[np.ndarray] | None:
         """V†O_sV per block, or None when O couples sectors; cached by content (refining a
         maximum asks for the same operator many times)."""
-        key = (op.shape, op.nnz, hash(op.data.tobytes()), hash(op.indices.tobytes()))
+        key = _op_key(op)
         if key not in self._projection_cache:
             coo = op.tocoo()
             if np.all(self.labels[coo.row] == self.labels[coo.col]):
@@ -213,30 +426,44 @@ class ClosedEvolution:
         return self._projection_cache[key]
 
     def _states_chunk(
-        self, t: np.ndarray, rows: slice | None
+        self, t: np.ndarray, rows: slice | None, support: np.ndarray | None = None
     ) -> Iterator[tuple[float, np.ndarray]]:
-        """Full-space ψ_k(t) for each pure component, shape (len(t), dim)."""
+        """Full-space ψ_k(t) for each pure component, shape (len(t), dim), or only its
+        amplitudes on ``support`` (sorted positions that hold every block used)."""
         by_component: dict[int, list[_Block]] = {}
         for b in self.blocks:
             by_component.setdefault(b.component, []).append(b)
+        dim = self.problem.dim if support is None else len(support)
         for blocks in by_component.values():
-            psi = np.zeros((len(t), self.problem.dim), dtype=complex)
+            psi = np.zeros((len(t), dim), dtype=complex)
             for b in blocks:
-                psi[:, b.index] = self._block_amplitudes(b, t, rows)
+                where = b.index if support is None else np.searchsorted(support, b.index)
+                psi[:, where] = self._block_amplitudes(b, t, rows)
             yield blocks[0].weight, psi
 
     def battery_states(self, t: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
-        """Reduced battery states ρ_B(t), in chunks: (rows of the time grid, array (k, dB, dB))."""
+        """Reduced battery states ρ_B(t), in chunks: (rows of the time grid, array (k, dB, dB));
+        a chunk's full-space states and its ρ_B stay within CHUNK_BYTES."""
         grid = t is None
         t = self.times if grid else np.atleast_1d(np.asarray(t, dtype=float))
         dB, dC = self.dims
-        for start in range(0, len(t), TIME_CHUNK):
-            rows = slice(start, min(start + TIME_CHUNK, len(t)))
+        chunk = self._time_chunk(dB)
+        for start in range(0, len(t), chunk):
+            rows = slice(start, min(start + chunk, len(t)))
             rho = np.zeros((rows.stop - rows.start, dB, dB), dtype=complex)
             for w, psi in self._states_chunk(t[rows], rows if grid else None):
                 m = psi.reshape(-1, dB, dC)
                 rho += w * np.einsum("tbc,tdc->tbd", m, m.conj())
             yield rows, rho
+
+
+def _op_key(op: sp.csr_matrix) -> tuple:
+    """A content key for a sparse operator, independent of stored zeros and index order."""
+    c = sp.csr_matrix(op, copy=True)
+    c.sum_duplicates()
+    c.eliminate_zeros()
+    c.sort_indices()
+    return (c.shape, hash(c.indptr.tobytes()), hash(c.indices.tobytes()), hash(c.data.tobytes()))
 
 
 @register("closed")
@@ -272,7 +499,7 @@ def _check_phase(H: sp.csr_matrix, driven: list, times: np.ndarray) -> None:
 
 
 def _tolerance_warnings(run, info: dict) -> list[str]:
-    """Say when a tolerance the user changed has no effect: the eigen and Krylov paths are exact,
+    """Say when a tolerance the user changed has no effect: the eigen and Chebyshev paths are exact,
     and the ODE path never integrates looser than ODE_RTOL/ODE_ATOL."""
     changed = [k for k in ("rtol", "atol") if getattr(run, k) != Run.model_fields[k].default]
     if not changed:
