@@ -594,13 +594,15 @@ def test_local_noise_on_spins_is_refused_with_the_field():
     assert err.value.field == "noise.local_decay"
 
 
-def test_auto_picks_lindblad_and_records_the_run():
+def test_lindblad_records_the_run():
+    # collective noise on spins ⊗ mode: auto now picks the permutational solver, so ask for this one
     spec = tc_spec(
         3,
         6,
         {"fock": 3},
         noise={"mode_loss": 0.2},
         output={"series": ["energy", "power", "ergotropy"]},
+        run={"solver": "lindblad"},
     )
     res = qbattery.simulate(spec)
     for key in (
@@ -617,9 +619,12 @@ def test_auto_picks_lindblad_and_records_the_run():
     assert np.all(res.ergotropy <= res.energy + 1e-9)  # the battery starts in its ground state
 
 
-@pytest.mark.parametrize("name", ["tavis_cummings_lossy.toml", "collapse_custom.toml"])
-def test_examples_run(name):
+@pytest.mark.parametrize(
+    "name,solver",
+    [("tavis_cummings_lossy.toml", "permutational"), ("collapse_custom.toml", "lindblad")],
+)
+def test_examples_run(name, solver):
     res = qbattery.simulate(EXAMPLES / name)
-    assert res.info["solver"] == "lindblad"
+    assert res.info["solver"] == solver  # collective noise on spins: auto picks permutational
     assert res.info["warnings"] == []
     assert np.all(np.isfinite(res.energy))

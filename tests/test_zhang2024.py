@@ -204,7 +204,7 @@ def test_cavity_open_against_bruteforce(form):
     n, c, g, kappa = 2, 6, 0.5, 0.3
     spec = zhang_cavity(n, g=g, kappa=kappa, cutoff=c, form=form, t_max=3.0, points=31)
     res = qbattery.simulate(spec)
-    assert res.info["solver"] == "lindblad"
+    assert res.info["solver"] == "permutational"  # auto: collective spins ⊗ a lossy mode
     HB, H = cavity_model(n, g, 0.5, 1.0, c, form)
     a, _ = mode(c)
     psi0 = np.kron(site_product([0] * n, 2), fock(c, n))

@@ -23,7 +23,9 @@ def register(name: str):
 
 
 def choose_solver(problem) -> str:
-    """The solver ``solver = "auto"`` picks: closed without noise, Lindblad with it."""
+    """The solver ``solver = "auto"`` picks: closed without noise; with noise the
+    permutation-invariant one wherever it represents the problem (:func:`permutational_fits`),
+    else Lindblad."""
     requested = problem.spec.run.solver
     if requested != "auto":
         return requested
@@ -31,10 +33,41 @@ def choose_solver(problem) -> str:
         return "closed"
     if problem.local_noise:
         return "permutational"
-    return "lindblad"
+    return "permutational" if permutational_fits(problem) else "lindblad"
 
 
 LOCAL_RATES = ("local_decay", "local_dephasing", "local_pumping")
+# collapse operators the permutational solver evaluates in every spin-j block: the built-in
+# collective channels (a custom [[noise.collapse]] stays with the Lindblad solver)
+COLLECTIVE_CHANNELS = ("mode_loss", "collective_decay")
+# series the permutational evolution provides (all but the mean-field Bloch vector)
+PERMUTATIONAL_SERIES = frozenset(
+    {
+        "energy",
+        "power",
+        "ergotropy",
+        "ergotropy_symmetric",
+        "energy_std",
+        "purity",
+        "charger_energy",
+        "interaction_energy",
+        "switching_cost",
+        "locked_energy",
+    }
+)
+
+
+def permutational_fits(problem) -> bool:
+    """Whether the permutational solver represents an open problem without local noise: spins
+    (collective operators only, so ρ stays in the block j = N/2 and the solver keeps that block
+    alone) with a mode or no charger, only the built-in collective channels, and series it
+    supports. Few-level atoms, bath spins and custom collapse operators go to Lindblad."""
+    return (
+        problem.battery.kind == "spins"
+        and problem.charger.kind in ("mode", "none")
+        and all(name in COLLECTIVE_CHANNELS for name, _, _ in problem.collapse)
+        and set(problem.spec.output.series) <= PERMUTATIONAL_SERIES
+    )
 
 
 def solver_for_spec(spec) -> str:
@@ -45,7 +78,15 @@ def solver_for_spec(spec) -> str:
         return spec.run.solver
     if any(_nonzero(getattr(spec.noise, name)) for name in LOCAL_RATES):
         return "permutational"
-    return "lindblad" if spec.has_noise else "closed"
+    if not spec.has_noise:
+        return "closed"
+    fits = (
+        spec.system.spins is not None
+        and spec.system.bath_spins is None
+        and not spec.noise.collapse
+        and set(spec.output.series) <= PERMUTATIONAL_SERIES
+    )
+    return "permutational" if fits else "lindblad"
 
 
 def _nonzero(rate) -> bool:

@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.integrate
 import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, onenormest, splu
@@ -326,6 +325,8 @@ def ode_chunks(method: str, rhs, y: np.ndarray, times: np.ndarray, rtol: float, 
     states) like :func:`taylor_chunks`. The solver is stepped by hand and its dense output read
     only at the grid points each step passes: solve_ivp's (entry, time) copies cost as much as
     the steps."""
+    import scipy.integrate  # lazy: only the ODE path needs it
+
     solver = getattr(scipy.integrate, method)(
         rhs, times[0], y, times[-1], rtol=rtol, atol=atol, **kw
     )

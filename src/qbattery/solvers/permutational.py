@@ -1,10 +1,13 @@
-"""Local noise on N spins ⊗ a mode: the permutation-invariant solver, sector by sector.
+"""Spins ⊗ a mode under local or collective noise: the permutation-invariant solver.
 
 The state is kept as block states σ_j on (spin-j irrep) ⊗ mode, j = N/2, N/2 − 1, ...
 (:mod:`qbattery.operators.permutational`): O(N³·cutoff²) numbers instead of 4^N·cutoff². Every
 collective term of the spec (Hamiltonian, mode loss, collective or custom collapse operators) acts
 inside each block; local decay, dephasing and pumping add an anticommutator inside the block and
-jumps into the blocks j ± 1.
+jumps into the blocks j ± 1. Only the blocks ρ(t) can reach are kept
+(:func:`~qbattery.solvers.permutational_sectors.reachable_spins`, ``info["kept_blocks"]``): ρ(0)
+lives in j = N/2, so with collective noise alone that block is the whole state space, and
+``solver = "auto"`` picks this solver for it (:func:`qbattery.solvers.permutational_fits`).
 
 **Sectors.** With q = (number of excited atoms) + (photon number), the Hamiltonian may conserve q
 (Tavis–Cummings), its parity (Dicke) or neither; every channel shifts q by a fixed amount (local
@@ -16,12 +19,18 @@ need k = 0 alone; the battery's reduced state needs sector k for its k-th off-di
 sectors k = 1, 2, ... are added until two in a row change it by less than ``run.sector_tol``
 (trace-norm bound), and the rule and the increments are reported in ``info``.
 
-**Propagation.** Each sector's generator (:mod:`qbattery.solvers.permutational_sectors`) is one sparse matrix (the collective part entry by entry
-as in :mod:`qbattery.solvers.lindblad`, the local jumps as shifts between neighbouring blocks);
-its mean rotation is taken out exactly, and a time-independent generator on a uniform grid is
-exponentiated by exact Taylor expansions (:func:`~qbattery.solvers.lindblad.taylor_chunks`), else
-integrated with DOP853 at rtol/atol. States are never stored: each chunk of the trajectory is
-reduced at once to the expectations and the battery's block states the results need.
+**Propagation.** Each sector's generator (:mod:`qbattery.solvers.permutational_sectors`) is one
+sparse matrix (the collective part entry by entry as in :mod:`qbattery.solvers.lindblad`, the local
+jumps as shifts between neighbouring blocks). A sector that is its own conjugate (k = 0, and every
+sector of the parity) holds a Hermitian part of ρ: it is propagated on its n real coordinates
+(Re and Im above the diagonal, Re on it) with a real sparse generator (:class:`_RealForm`); a
+mirrored sector has its mean rotation taken out exactly. A time-independent generator is
+exponentiated by exact Taylor expansions, each of the full reach h‖L‖₁ = 10, with the grid points
+inside read off its terms (:func:`_taylor`); a time-dependent one is integrated with DOP853 at
+rtol/atol. States are never stored: each expansion is reduced at once to the expectations and the
+battery's block states the results need. Without local noise and with a time-independent
+generator a few checkpoint states are kept, so that E(t) is available between grid points
+(``can_evaluate_anywhere``: the summary's maxima are refined, as with the Lindblad solver).
 """
 
 from __future__ import annotations
@@ -37,7 +46,19 @@ from qbattery._threads import single_blas_thread
 from qbattery.operators import permutational as perm
 from qbattery.operators.boson import truncation_warning
 from qbattery.solvers import register
-from qbattery.solvers.lindblad import TRACE_WARN, _shift, ode_chunks, taylor_chunks
+from qbattery.solvers.lindblad import (
+    TAYLOR_REACH,
+    TRACE_WARN,
+    _shift,
+)
+from qbattery.solvers.permutational_propagate import (
+    CHECKPOINT_BYTES,
+    CHECKPOINTS,
+    _Anywhere,
+    _norm1,
+    _propagate,
+    _RealForm,
+)
 from qbattery.solvers.permutational_sectors import (
     _generator,
     _initial_vector,
@@ -136,9 +157,14 @@ class PermutationalEvolution:
     parts: dict[str, np.ndarray]  # named expectation series
     battery_flat: np.ndarray  # (T, Σ_j (2j+1)²): B_j = Tr_C σ_j, flattened block after block
     info: dict = field(default_factory=dict)
+    all_js: list[float] | None = None  # every j of N spins; those not in ``js`` stay empty
+    anywhere: _Anywhere | None = None  # E(t) between grid points, where available
 
     solver = "permutational"
-    can_evaluate_anywhere = False
+
+    @property
+    def can_evaluate_anywhere(self) -> bool:
+        return self.anywhere is not None
 
     @property
     def largest_block(self) -> int:
@@ -148,20 +174,35 @@ class PermutationalEvolution:
         return self.parts[name]
 
     def expect(self, op, t=None):
-        raise TypeError(
-            "the permutational evolution evaluates the spec's own operators only (expect_part)"
-        )
+        """Re Tr[Oρ(t)] of a charge-conserving operator O of the problem's space, at any times
+        (the grid without ``t``): only without local noise, where ρ lives in the block j = N/2,
+        and for a time-independent generator (``can_evaluate_anywhere``)."""
+        if self.anywhere is None:
+            raise TypeError(
+                "the permutational evolution evaluates the spec's own operators only (expect_part)"
+            )
+        times = self.times if t is None else np.atleast_1d(np.asarray(t, dtype=float))
+        return self.anywhere.expect(op, times)
 
-    def battery_blocks(self, t=None):
-        """Yields (rows, [(j, d_j, B_j of shape (T, 2j+1, 2j+1))]) with B_j = Tr_C σ_j."""
+    def battery_blocks(self, t=None, kept_only: bool = False):
+        """Yields (rows, [(j, d_j, B_j of shape (T, 2j+1, 2j+1))]) with B_j = Tr_C σ_j, for every
+        j of the N spins (blocks ρ(t) never reaches as zeros: the full spectrum of H_B still
+        counts for the ergotropy), or for the integrated blocks only with ``kept_only``."""
         if t is not None:
             raise ValueError("this evolution is known on its time grid only")
         T = len(self.times)
         offsets = np.cumsum([0] + [(round(2 * j) + 1) ** 2 for j in self.js])
-        blocks = []
+        stored = {}
         for j, d, a, b in zip(self.js, self.multiplicities, offsets[:-1], offsets[1:], strict=True):
             n = round(2 * j) + 1
-            blocks.append((j, d, self.battery_flat[:, a:b].reshape(T, n, n)))
+            stored[j] = (j, d, self.battery_flat[:, a:b].reshape(T, n, n))
+        js = self.js if kept_only or self.all_js is None else self.all_js
+        n_spins = round(2 * self.js[0])
+        blocks = [
+            stored.get(j)
+            or (j, perm.multiplicity(n_spins, j), np.zeros((T, round(2 * j) + 1, round(2 * j) + 1)))
+            for j in js
+        ]
         yield slice(0, T), blocks
 
 
@@ -195,35 +236,6 @@ def _check_memory(problem, sector: _Sector) -> None:
     check_parts(parts, problem.spec, "permutational")
 
 
-def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: float, reduce):
-    """Yields (first row, reduce(states), phases) chunks of the sector's trajectory (row 0
-    included): the states are e^{μ(t − t₀)} times the propagated ones, μ the generator's mean
-    rotation, taken out exactly so that it costs no steps."""
-    (_, L0), driven = generator[0], generator[1:]
-    mu = 1j * L0.diagonal().imag.mean() if L0.shape[0] else 0.0
-    L0 = (L0 - mu * sp.identity(L0.shape[0], format="csr")).tocsr()
-
-    def phases(first, n):
-        return np.exp(mu * (times[first : first + n] - times[0]))
-
-    yield 0, reduce(y0)[None, :], phases(0, 1)
-    uniform = len(times) > 2 and np.allclose(np.diff(times), times[1] - times[0], rtol=1e-12)
-    if not driven and (uniform or len(times) == 2):
-        norm = float(abs(L0).sum(axis=0).max()) if L0.nnz else 0.0
-        for first, rows in taylor_chunks(L0, y0, times, norm, reduce):
-            yield first, rows, phases(first, len(rows))
-        return
-
-    def rhs(x, v):
-        out = L0 @ v
-        for c, M in driven:
-            out += complex(c(x)) * (M @ v)
-        return out
-
-    for first, chunk in ode_chunks("DOP853", rhs, y0, times, rtol, atol):
-        yield first, reduce(chunk), phases(first, len(chunk))
-
-
 def _flips_parity(layout: _Layout, wanted: set[str]) -> bool:
     """Whether a requested series needs the sector of odd q(ket) − q(bra) (the Dicke coupling)."""
     if not wanted & {"switching_cost", "interaction_energy"}:
@@ -253,6 +265,7 @@ class _SectorRun:
     battery: np.ndarray
     bound: float
     method: str
+    anywhere: _Anywhere | None = None
 
 
 def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
@@ -267,21 +280,54 @@ def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
     T = len(times)
     generator = _generator(layout, sector, rates, None)
     reducer = _Reducer(layout, sector, _part_operators(layout))
+    # a self-conjugate sector with a time-independent generator runs on its real coordinates
+    form = None if sector.mirrored or len(generator) > 1 else _RealForm(layout, sector)
+    reduce, keep, checkpoints, start = reducer.reduce, None, {}, y0
+    if form is not None:
+        Q = form.weights(reducer._stacked)
+        Qr, Qi = Q.real.tocsr(), Q.imag.tocsr()
+
+        def reduce(x):
+            return Qr @ x + 1j * (Qi @ x)
+
+        R = form.generator(generator[0][1])
+        generator, start = R, form.vector(y0)  # the complex generator is no longer held
+        if k == 0 and _can_evaluate_anywhere(problem, layout):
+            span = times[-1] - times[0]
+            count = max(4, min(CHECKPOINTS, CHECKPOINT_BYTES // (8 * max(1, sector.size))))
+            stride = max(1, -(-int(np.ceil(span * _norm1(R) / TAYLOR_REACH)) // count))
+            calls = [0]
+
+            def keep(t, y):
+                if calls[0] % stride == 0:
+                    checkpoints[t] = y.copy()
+                calls[0] += 1
+
     parts = {name: np.zeros(T) for name in reducer.names}
     battery = np.zeros((T, int(reducer.battery_offsets[-1])), dtype=complex)
     increment = np.zeros(T)
+    method = "dop853" if isinstance(generator, list) and len(generator) > 1 else "taylor"
     with single_blas_thread():
-        chunks = _propagate(generator, y0, times, run.rtol, run.atol, reducer.reduce)
+        chunks = _propagate(generator, start, times, run.rtol, run.atol, reduce, keep)
         for first, reduced, phase in chunks:
             rows = slice(first, first + len(reduced))
             values, battery[rows] = reducer.split(reduced, phase)
             for n, name in enumerate(reducer.names):
                 parts[name][rows] = values[:, n]
             increment[rows] = np.sqrt((np.abs(battery[rows]) ** 2).sum(axis=1))
+    anywhere = None
+    if checkpoints:
+        anywhere = _Anywhere(layout, sector, form, R, _norm1(R), times, checkpoints)
     # √(2j+1)·‖·‖_F bounds the trace norm of the sector's share of ρ_B
     bound = float(increment.max()) * np.sqrt(round(2 * layout.js[0]) + 1)
-    method = "taylor" if len(generator) == 1 else "dop853"
-    return _SectorRun(k, sector.size, parts, battery, bound, method)
+    return _SectorRun(k, sector.size, parts, battery, bound, method, anywhere)
+
+
+def _can_evaluate_anywhere(problem, layout: _Layout) -> bool:
+    """E(t) between grid points (refined maxima, like the Lindblad solver): a time-independent
+    generator and the symmetric block alone, whose operators are the problem's own (no local
+    noise)."""
+    return len(layout.js) == 1 and not problem.local_noise
 
 
 _WORKER: dict = {}  # per worker process: the problem rebuilt from its spec
@@ -359,6 +405,8 @@ def solve_permutational(problem) -> PermutationalEvolution:
         "solver": "permutational",
         "symmetry": layout.symmetry,
         "blocks": len(layout.js),
+        "kept_blocks": [float(j) for j in layout.js],
+        "blocks_total": len(perm.spins(layout.n_spins)),
         "local_rates": {name: float(c.value.real) for name, c in problem.local_noise.items()},
         "excitation_cap": layout.q_max,
         "workers": _workers(problem, layout, ks),
@@ -366,10 +414,11 @@ def solve_permutational(problem) -> PermutationalEvolution:
         "sector_sizes": [],
         "sector_increments": [],
     }
-    methods, small_in_a_row = set(), 0
+    methods, small_in_a_row, anywhere = set(), 0, None
     for result in _sector_runs(problem, layout, ks):
         if result is None:
             continue  # an invariant sector that starts empty stays empty
+        anywhere = anywhere or result.anywhere
         for name, values in result.parts.items():
             parts[name] += values
         battery += result.battery
@@ -391,7 +440,11 @@ def solve_permutational(problem) -> PermutationalEvolution:
         )
     js = layout.js
     mult = np.array([perm.multiplicity(layout.n_spins, j) for j in js])
-    evolution = PermutationalEvolution(problem, times, js, mult, parts, battery, info)
+    evolution = PermutationalEvolution(
+        problem, times, js, mult, parts, battery, info, perm.spins(layout.n_spins), anywhere
+    )
+    if anywhere is not None:
+        info["checkpoints"] = len(anywhere.checkpoints)
     _monitor(evolution, layout)
     return evolution
 
@@ -420,7 +473,7 @@ def _monitor(evolution: PermutationalEvolution, layout: _Layout) -> None:
         info["truncation"] = "exact (excitation number conserved, never above its start)"
     else:
         warnings += truncation_warning(layout.cutoff, float(top.max()))
-    _, blocks = next(evolution.battery_blocks())
+    _, blocks = next(evolution.battery_blocks(kept_only=True))
     lowest = min(float(np.linalg.eigvalsh(B).min()) for _, _, B in blocks if B.size)
     info["min_battery_eigenvalue"] = lowest
     if lowest < -POSITIVITY_WARN:

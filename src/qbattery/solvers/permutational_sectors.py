@@ -40,7 +40,7 @@ class _Layout:
 
 def _layout(problem) -> _Layout:
     n, nc = problem.battery.size, problem.charger.dim
-    js = perm.spins(n)
+    js = reachable_spins(n, [n / 2], problem.local_noise)
     blocks = [problem.spin_block(j) for j in js]
     charges = []  # excited atoms (N/2 + m = N/2 − j + k) plus photons
     for j in js:
@@ -59,6 +59,27 @@ def _layout(problem) -> _Layout:
         top = charges[0]
         q_max = int(max(top[np.abs(psi) > 0].max() for _, psi in problem.initial))
     return _Layout(n, nc, js, blocks, charges, symmetry, modulus, q_max)
+
+
+def reachable_spins(n_spins: int, occupied, channels) -> list[float]:
+    """The blocks j (descending) that ρ(t) can occupy: those ``occupied`` at t = 0 and those the
+    local ``channels`` reach from them (their jumps move j by δ ∈ {−1, 0, +1} where the
+    coefficient of :func:`~qbattery.operators.permutational.jump_coefficients` is non-zero for
+    some entry). Collective terms (H, mode loss, collective decay, custom collective collapse
+    operators) act inside a block: without local channels only the occupied blocks are kept."""
+    allowed = set(perm.spins(n_spins))
+    kept, todo = set(occupied), list(occupied)
+    while todo:
+        j = todo.pop()
+        m = np.arange(round(2 * j) + 1) - j
+        mm, mp = (x.ravel() for x in np.meshgrid(m, m, indexing="ij"))
+        for name in channels:
+            for delta, coef in perm.jump_coefficients(name, n_spins, j, mm, mp).items():
+                jd = j + delta
+                if jd in allowed and jd not in kept and np.any(coef):
+                    kept.add(jd)
+                    todo.append(jd)
+    return sorted(kept, reverse=True)
 
 
 def _collapse_shifts(problem, blocks, charges, modulus) -> list[int] | None:
@@ -205,7 +226,7 @@ def _jumps(layout: _Layout, sector: _Sector, rates: dict[str, float]):
 
 
 def _initial_vector(layout: _Layout, sector: _Sector, initial) -> np.ndarray:
-    """ρ(0) lives in the symmetric block j = N/2 (the first one)."""
+    """ρ(0) lives in the symmetric block j = N/2 (the first one, always kept)."""
     y = np.zeros(sector.size, dtype=complex)
     part = sector.parts[0]
     for w, psi in initial:
