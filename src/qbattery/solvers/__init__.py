@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from qbattery.spec import SpecError
+from qbattery.spec import SERIES, SpecError
 
 SOLVERS: dict[str, Callable] = {}
 
@@ -40,21 +40,8 @@ LOCAL_RATES = ("local_decay", "local_dephasing", "local_pumping")
 # collapse operators the permutational solver evaluates in every spin-j block: the built-in
 # collective channels (a custom [[noise.collapse]] stays with the Lindblad solver)
 COLLECTIVE_CHANNELS = ("mode_loss", "collective_decay")
-# series the permutational evolution provides (all but the mean-field Bloch vector)
-PERMUTATIONAL_SERIES = frozenset(
-    {
-        "energy",
-        "power",
-        "ergotropy",
-        "ergotropy_symmetric",
-        "energy_std",
-        "purity",
-        "charger_energy",
-        "interaction_energy",
-        "switching_cost",
-        "locked_energy",
-    }
-)
+# series the permutational evolution provides: all but the mean-field Bloch vector
+PERMUTATIONAL_SERIES = frozenset(SERIES) - {"u", "v", "w"}
 
 
 def permutational_fits(problem) -> bool:
