@@ -12,7 +12,7 @@ from qbattery import __version__, expr, metrics, resources
 from qbattery._threads import blas_for
 from qbattery.operators import permutational as perm
 from qbattery.operators import spin
-from qbattery.operators.boson import truncation_warning
+from qbattery.operators.boson import top_fock_projector, truncation_warning
 from qbattery.operators.symmetry import conserved_charges, excitation_number
 from qbattery.problem import BATTERY_SPIN_SYMBOLS, Problem, build_problem
 from qbattery.result import Result
@@ -190,9 +190,7 @@ def _truncation_warnings(problem: Problem, evolution, charges: list[str]) -> lis
         if max(q[np.abs(psi) > 0].max() for _, psi in problem.initial) < cutoff:
             evolution.info["truncation"] = "exact (excitation number conserved)"
             return []
-    top = np.zeros(cutoff)
-    top[-1] = 1.0
-    projector = sp.kron(sp.identity(problem.battery.dim), sp.diags(top), format="csr")
+    projector = top_fock_projector(problem.battery.dim, cutoff)
     pop = float(np.max(evolution.expect(projector)))
     evolution.info["max_top_fock_population"] = pop
     return truncation_warning(cutoff, pop)

@@ -118,6 +118,14 @@ def thermal_populations(cutoff: int, nbar: float) -> np.ndarray:
     return p / p.sum()
 
 
+def top_fock_projector(other_dim: int, cutoff: int) -> sp.csr_matrix:
+    """1_other ⊗ |cutoff − 1⟩⟨cutoff − 1|: the population of the mode's top Fock level, which
+    says whether the cutoff truncates the dynamics (:func:`truncation_warning`)."""
+    top = np.zeros(cutoff)
+    top[-1] = 1.0
+    return sp.kron(sp.identity(other_dim), sp.diags(top), format="csr")
+
+
 def truncation_warning(cutoff: int, top_population: float) -> list[str]:
     """A warning naming a larger cutoff when the top Fock level held ``top_population``."""
     if top_population <= TOP_LEVEL_WARN:

@@ -99,19 +99,8 @@ class ChebyshevPropagator:
         self.X.sort_indices()
         self.nnz = self.X.nnz
         self._data2 = 2.0 * self.X.data
-        self._coeffs: dict[float, np.ndarray] = {}
         self._windows: dict = {}
         self._combinations: dict = {}
-        self.matvecs = 0
-        self.max_norm_drift = 0.0
-
-    def coefficients(self, dt: float) -> np.ndarray:
-        key = float(dt)
-        if key not in self._coeffs:
-            c = bessel_coefficients(self.a * abs(key))
-            c = c if key > 0 else c.conj()  # e^{+i|Δt|aX}: the series in i^k
-            self._coeffs[key] = c * np.exp(-1j * self.b * key)
-        return self._coeffs[key]
 
     def window(self, dt: float, columns: int = 1) -> int:
         """How many grid points (spaced dt) one expansion should reach: fewer Bessel terms per
@@ -171,11 +160,9 @@ class ChebyshevPropagator:
             self._accumulate(buf[filled - 1], nxt, twice=True)
             filled += 1
         out += C[:, done : done + filled - skip] @ buf[skip:filled].reshape(filled - skip, -1)
-        self.matvecs += K - 1
         norm_in = np.linalg.norm(v, axis=0)
         norm_out = np.linalg.norm(out.reshape(n, self.dim, cols), axis=1)
         drift = float(np.max(np.abs(norm_out - norm_in))) if n else 0.0
-        self.max_norm_drift = max(self.max_norm_drift, drift)
         if not drift <= 1e-8 * max(float(np.max(norm_in)), 1e-300):
             raise RuntimeError(
                 f"Chebyshev step lost unitarity (norm drift {drift:.3g}): spectral bounds "
@@ -194,9 +181,6 @@ class ChebyshevPropagator:
                 _sparsetools.csr_matvecs(d, d, m, self.X.indptr, self.X.indices, data, x, y)
         else:  # pragma: no cover - scipy without the private kernels
             y += (2.0 if twice else 1.0) * (self.X @ x)
-
-    def terms(self, dt: float) -> int:
-        return len(self.coefficients(dt))
 
     def step(self, psi: np.ndarray, dt: float) -> np.ndarray:
         """e^{-iHΔt}ψ for ψ of shape (d,) or (d, m)."""

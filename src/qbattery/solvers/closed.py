@@ -18,8 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from qbattery._threads import blas_for
+from qbattery.operators.boson import top_fock_projector
 from qbattery.operators.symmetry import sector_labels
 from qbattery.solvers import register
+from qbattery.solvers.chebyshev import C_CALL, C_SPMV, C_VEC, ChebyshevPropagator, gershgorin
 from qbattery.spec import Run, SpecError
 
 # Per sector, the cheaper of two exact paths (cost model below, in seconds, calibrated on the
@@ -29,9 +31,9 @@ from qbattery.spec import Run, SpecError
 # * chebyshev: ~ (C_SPMV·nnz + C_VEC·d)·(terms), terms ≈ a·(t_max − t_0) + ~12 per grid point,
 #   a the spectral half-width (measured 1.6e-9 s per stored entry for a complex sparse product
 #   and ~3e-9 s per amplitude of vector work per term, N = 200 Dicke sector: 45 µs + 15 µs).
+#   (C_SPMV, C_VEC, C_CALL are the per-term costs of :mod:`qbattery.solvers.chebyshev`).
 # Eigen is kept for small sectors whatever the estimate: it evaluates anywhere at no cost.
 C_EIGH, C_GEMM, C_PHASE = 1.5e-10, 1.2e-10, 1.5e-10
-C_SPMV, C_VEC, C_CALL = 1.6e-9, 3e-9, 5e-6
 EXPECTED_OPS = 4  # expectations a run asks for (E_B, E_B², the top-Fock check, ρ_B)
 ALWAYS_DENSE = 400  # sectors up to this size: eigen (a few ms), never propagated
 DENSE_LIMIT = 12000  # largest block ever diagonalized densely (memory: 3 d² doubles)
@@ -90,8 +92,6 @@ def plan_sectors(problem, H: sp.csr_matrix, labels: np.ndarray) -> list[SectorPl
             method = "eigen"
         else:
             if half is None:
-                from qbattery.solvers.chebyshev import gershgorin
-
                 lo, hi = gershgorin(H)
                 half = (hi - lo) / 2
             cheap = chebyshev_cost(d, nnz, half, span, points) < eigen_cost(d, points)
@@ -148,8 +148,6 @@ class _GridSector:
     before them."""
 
     def __init__(self, H: sp.csr_matrix, index: np.ndarray, times: np.ndarray):
-        from qbattery.solvers.chebyshev import ChebyshevPropagator
-
         self.index, self.times = index, times
         self.propagator = ChebyshevPropagator(H)
         self.columns: list[np.ndarray] = []
@@ -375,15 +373,17 @@ class ClosedEvolution:
         return out[0].copy()
 
     def _anticipated(self) -> list[sp.csr_matrix]:
-        """The operators :func:`qbattery.simulate.evaluate` asks for (built the same way)."""
+        """The operators :func:`qbattery.simulate.evaluate` asks for, built by the same functions
+        (so that their content keys match)."""
+        from qbattery.simulate import PART_MATRICES  # lazy: simulate imports the solvers
+
         p = self.problem
-        ops = [p.H_battery, p.H_charger, p.H_coupling]
+        names = ["battery", "charger", "coupling"]
         if "energy_std" in p.spec.output.series:
-            ops.append(p.H_battery @ p.H_battery)
+            names.append("battery_squared")
+        ops = [PART_MATRICES[name](p) for name in names]
         if p.charger.kind == "mode":
-            top = np.zeros(p.charger.dim)
-            top[-1] = 1.0
-            ops.append(sp.kron(sp.identity(p.battery.dim), sp.diags(top), format="csr"))
+            ops.append(top_fock_projector(p.battery.dim, p.charger.dim))
         return [sp.csr_matrix(o) for o in ops if o is not None and sp.csr_matrix(o).nnz]
 
     def _expect_streaming(self, ops: list, t: np.ndarray, grid: bool) -> np.ndarray:

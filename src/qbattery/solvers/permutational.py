@@ -44,7 +44,7 @@ from scipy.sparse.linalg import splu
 
 from qbattery._threads import single_blas_thread
 from qbattery.operators import permutational as perm
-from qbattery.operators.boson import truncation_warning
+from qbattery.operators.boson import top_fock_projector, truncation_warning
 from qbattery.solvers import register
 from qbattery.solvers.lindblad import (
     TAYLOR_REACH,
@@ -215,9 +215,7 @@ def _part_operators(layout: _Layout) -> dict[str, list]:
         ops["battery_squared"].append((block.H_battery @ block.H_battery).tocsr())
         ops["charger"].append(block.H_charger.tocsr())
         ops["coupling"].append(block.H_coupling.tocsr())
-        top = np.zeros(nc)
-        top[-1] = 1.0
-        ops["top_fock"].append(sp.kron(sp.identity(nj), sp.diags(top), format="csr"))
+        ops["top_fock"].append(top_fock_projector(nj, nc))
         ops["trace"].append(sp.identity(nj * nc, format="csr"))
     return ops
 
