@@ -254,8 +254,37 @@ def _check_supported(problem) -> None:
 # --------------------------------------------------------------------------- evolution
 
 
+def csr_apply(L: sp.csr_matrix):
+    """``apply(x, out)``: out ← L x into a given buffer, through scipy's CSR kernel without the
+    dispatch and the allocation of ``L @ x`` (the same arithmetic); ``L @ x`` for another format,
+    where the kernel is missing or where the dtypes differ."""
+    try:
+        from scipy.sparse._sparsetools import csr_matvec
+    except ImportError:  # pragma: no cover - scipy without the private kernels
+        csr_matvec = None
+    if not (sp.issparse(L) and L.format == "csr"):
+        csr_matvec = None
+    n_row, n_col = L.shape
+
+    def apply(x, out):
+        if csr_matvec is None or x.dtype != L.dtype or out.dtype != L.dtype:
+            np.copyto(out, L @ x)
+        else:
+            out.fill(0)
+            csr_matvec(n_row, n_col, L.indptr, L.indices, L.data, x, out)
+        return out
+
+    return apply
+
+
 def _taylor_sums(
-    L: sp.spmatrix, y: np.ndarray, h: float, norm: float, fractions: np.ndarray, reduce=None
+    L: sp.spmatrix,
+    y: np.ndarray,
+    h: float,
+    norm: float,
+    fractions: np.ndarray,
+    reduce=None,
+    apply=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(rows, e^{hL} y): Σ_m θ^m (hL)^m y / m! = e^{θhL} y for each θ in ``fractions`` (rows;
     the last θ must be 1), or ``reduce`` of each when given.
@@ -265,16 +294,21 @@ def _taylor_sums(
     (θ ≤ 1 only shrinks it). The terms are summed as they come: memory is the output plus two
     vectors, whatever the number of terms. ``reduce`` must be real-linear (the weights θ^m h^m/m!
     are real), e.g. a few expectation values: the rows then cost a short vector per term instead
-    of a full state per row and term, and only the state at θ = 1 is summed in full.
+    of a full state per row and term, and only the state at θ = 1 is summed in full. ``apply``
+    (from :func:`csr_apply`, built here when not given) multiplies by L into one of two reused
+    work vectors.
     """
     fractions = np.asarray(fractions, dtype=float)
     limit, small = 2 * norm * abs(h), TAYLOR_TOL * np.abs(y).sum()
     image = reduce or (lambda v: v)
     out = np.repeat(image(y)[None, :], len(fractions), axis=0)
     end = y.copy() if reduce else out[-1]
-    term, weight = y, np.ones_like(fractions)
+    apply = apply or csr_apply(L)
+    term = np.array(y, dtype=np.result_type(L.dtype, y.dtype))
+    spare = np.empty_like(term)
+    weight = np.ones_like(fractions)
     for m in range(1, TAYLOR_TERMS):
-        term = L @ term
+        term, spare = apply(term, spare), term
         term *= h / m
         weight = weight * fractions
         if reduce:

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery.solvers.lindblad import TAYLOR_REACH, TAYLOR_TERMS, TAYLOR_TOL, ode_chunks
+from qbattery.solvers.lindblad import (
+    TAYLOR_REACH,
+    TAYLOR_TERMS,
+    TAYLOR_TOL,
+    _taylor_sums,
+    csr_apply,
+    ode_chunks,
+)
 from qbattery.solvers.permutational_sectors import _Layout, _Sector
 
 
@@ -73,51 +80,14 @@ class _RealForm:
         return (sp.csr_matrix(W) @ self.U).tocsr()
 
 
-def _matvec(L: sp.csr_matrix):
-    """y ← L x into a given buffer, without scipy's dispatch and allocation per product."""
-    from scipy.sparse._sparsetools import csr_matvec
-
-    n_row, n_col = L.shape
-    indptr, indices, data = L.indptr, L.indices, L.data
-
-    def apply(x, out):
-        out.fill(0)
-        csr_matvec(n_row, n_col, indptr, indices, data, x, out)
-        return out
-
-    return apply
-
-
-def _expand(apply, y, h: float, norm: float, fractions: np.ndarray, reduce=None):
-    """(rows, e^{hL} y) as :func:`qbattery.solvers.lindblad._taylor_sums`, with two work vectors
-    reused for every term (the series is cut by the same rule)."""
-    limit, small = 2 * norm * abs(h), TAYLOR_TOL * np.abs(y).sum()
-    out = None
-    if reduce is not None:
-        out = np.repeat(reduce(y)[None, :], len(fractions), axis=0)
-    end = y.copy()
-    term, spare = y.copy(), np.empty_like(y)
-    weight = np.ones_like(fractions)
-    for m in range(1, TAYLOR_TERMS):
-        term, spare = apply(term, spare), term
-        term *= h / m
-        end += term
-        if reduce is not None:
-            weight = weight * fractions
-            out += weight[:, None] * reduce(term)[None, :]
-        if m > limit and np.abs(term).sum() <= small:
-            break
-    return out, end
-
-
-def _taylor(apply, y, times: np.ndarray, norm: float, reduce, keep=None):
+def _taylor(L, y, times: np.ndarray, norm: float, reduce, keep=None):
     """Chunks (first row, reduce(states)) of e^{L(t − t₀)} y on a grid, exact to double precision
     like :func:`qbattery.solvers.lindblad.taylor_chunks`, but each expansion spans the full reach
     h‖L‖₁ = TAYLOR_REACH from wherever the previous one ended, not a whole number of grid
     intervals: the grid points inside are read off its terms (weights θ^m). ``keep(t, state)``
     sees the state at the start of every expansion (checkpoints for evaluations between grid
     points). The grid need not be uniform."""
-    h = _reach(times, norm)
+    h, apply = _reach(times, norm), csr_apply(L)
     a, row, last = float(times[0]), 1, len(times) - 1
     while row <= last:
         if keep is not None:
@@ -127,9 +97,11 @@ def _taylor(apply, y, times: np.ndarray, norm: float, reduce, keep=None):
             end = float(times[-1])
         upto = int(np.searchsorted(times, end + 1e-12 * h, side="right"))
         fractions = (times[row:upto] - a) / (end - a)
-        chunk, y = _expand(apply, y, end - a, norm, fractions, reduce if len(fractions) else None)
         if len(fractions):
+            chunk, y = _taylor_sums(L, y, end - a, norm, fractions, reduce, apply)
             yield row, chunk
+        else:
+            y = _taylor_sums(L, y, end - a, norm, [1.0], None, apply)[1]
         row, a = upto, end
 
 
@@ -173,7 +145,7 @@ class _Anywhere:
         w = self._weights[name]
         h = _reach(self.times, self.norm)
         starts = np.array(sorted(self.checkpoints))
-        apply = _matvec(self.R)
+        apply = csr_apply(self.R)
         out = np.empty(len(t))
         for i, x in enumerate(np.asarray(t, dtype=float)):
             c = float(starts[max(0, np.searchsorted(starts, x, side="right") - 1)])
@@ -201,7 +173,7 @@ class _Anywhere:
         """Re w·(hL)^m y(c + s·h)/m!, m = 0, 1, ...: E(c + (s + θ)h) = Σ_m θ^m c_m."""
         y = self.checkpoints[c]
         for _ in range(s):
-            y = _expand(apply, y, h, self.norm, np.ones(1))[1]
+            y = _taylor_sums(self.R, y, h, self.norm, [1.0], None, apply)[1]
         terms, term, spare = [float((w @ y).real)], y.copy(), np.empty_like(y)
         limit, small = 2 * self.norm * h, TAYLOR_TOL * np.abs(y).sum()
         for m in range(1, TAYLOR_TERMS):
@@ -222,7 +194,7 @@ def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: 
     those coordinates: it is exponentiated on them, and ``reduce`` takes them."""
     if sp.issparse(generator):
         yield 0, reduce(y0)[None, :], np.ones(1)
-        for first, rows in _taylor(_matvec(generator), y0, times, _norm1(generator), reduce, keep):
+        for first, rows in _taylor(generator, y0, times, _norm1(generator), reduce, keep):
             yield first, rows, np.ones(len(rows))
         return
     (_, L0), driven = generator[0], generator[1:]
@@ -235,7 +207,7 @@ def _propagate(generator, y0: np.ndarray, times: np.ndarray, rtol: float, atol: 
 
     yield 0, reduce(y0)[None, :], phases(0, 1)
     if taylor:
-        for first, rows in _taylor(_matvec(L0), y0, times, _norm1(L0), reduce):
+        for first, rows in _taylor(L0, y0, times, _norm1(L0), reduce):
             yield first, rows, phases(first, len(rows))
         return
 
