@@ -25,6 +25,8 @@ _LAZY = {
     "SpecError": "qbattery.spec",
     "load_spec": "qbattery.spec",
     "validate_spec": "qbattery.spec",
+    "to_qutip": "qbattery.interop",
+    "from_qutip": "qbattery.interop",
 }
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "load_spec",
     "models",
     "simulate",
+    "from_qutip",
+    "to_qutip",
     "validate_spec",
 ]
 

@@ -222,6 +222,26 @@ def spin_block_sums(n: int, power: int) -> float:
     return float(np.sum(dims**power))
 
 
+def _kept_state_parts(spec, solver: str, T: int, dB: float, dim: float) -> list[Part]:
+    """The states ``[output] states`` keeps in the result (qbattery.states), held to the end."""
+    choice = spec.output.states
+    if choice == "none":
+        return []
+    times = T if spec.output.state_times is None else len(spec.output.state_times)
+    field = "output.state_times"
+    if solver == "permutational":
+        per_time = spin_block_sums(spec.system.spins or 0, 2)
+    else:
+        per_time = dB**2
+    parts = [Part(f"the kept battery states ({times:,} × {int(per_time):,} complex)",
+                  times * per_time * COMPLEX, field, held=True)]  # fmt: skip
+    if choice == "full":
+        full = dim if solver == "closed" else dim**2  # kets of a pure closed run, else ρ
+        parts.append(Part(f"the kept full states ({times:,} × {int(full):,} complex)",
+                          times * full * COMPLEX, field, held=True))  # fmt: skip
+    return parts
+
+
 def spec_parts(spec, solver: str) -> list[Part]:
     """Parts known from the spec alone: the grid and series, build_problem's operators and
     dense ground states, and the reduced battery states the ergotropy needs."""
@@ -255,6 +275,7 @@ def spec_parts(spec, solver: str) -> list[Part]:
         parts.append(_eigh(dB, "the ground state of the battery Hamiltonian", z.battery_field))
         # (the check that this is the 2^N ground state works irrep by irrep, on the few lowest
         # levels of each spin-j block: nothing of size Σ_j (2j+1))
+    parts += _kept_state_parts(spec, solver, T, dB, dim)
     state = bool(wanted & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
     chunk = min(512, T)  # TIME_CHUNK of the Lindblad solver
     if solver == "closed" and state:  # the closed solver caps a chunk's ρ_B in memory

@@ -18,6 +18,7 @@ from qbattery.problem import BATTERY_SPIN_SYMBOLS, Problem, build_problem
 from qbattery.result import Result
 from qbattery.solvers import choose_solver, solve
 from qbattery.spec import Spec, SpecError, load_spec, validate_spec
+from qbattery.states import collect_states
 
 STATE_SERIES = {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"}
 PART_MATRICES = {
@@ -28,8 +29,11 @@ PART_MATRICES = {
 }
 
 
-def simulate(spec: Spec | dict | str | Path) -> Result:
+def simulate(spec: Spec | dict | str | Path, *, initial_state=None) -> Result:
     """Run one charging protocol described by a spec (dict, :class:`Spec` or TOML path).
+
+    ``initial_state``: a QuTiP ket or density matrix of battery ⊗ charger (dims as
+    :func:`qbattery.to_qutip` gives them) that replaces the spec's ``[initial]``.
 
     Memory is checked twice before it is allocated (:mod:`qbattery.resources`): from the spec
     alone, then from the solver's own layout; a run that would not fit stops with a
@@ -39,12 +43,22 @@ def simulate(spec: Spec | dict | str | Path) -> Result:
     spec = validate_spec(spec)
     estimate = resources.check_spec(spec)
     if spec.run.solver == "meanfield":  # needs no quantum state space (N may be huge)
+        if spec.output.states != "none":
+            raise SpecError("output.states", "the mean-field solver keeps no quantum states")
         from qbattery.solvers.meanfield import simulate_meanfield
 
         result = simulate_meanfield(spec)
         result.info["resources"] = estimate.as_info()
         return result
     problem = build_problem(spec)
+    if initial_state is not None:
+        from qbattery.interop import initial_components
+        from qbattery.states import layout_of
+
+        try:
+            problem.initial = initial_components(initial_state, layout_of(problem))
+        except ValueError as err:
+            raise SpecError("initial_state", str(err)) from None
     estimate = resources.check_problem(problem, choose_solver(problem))
     with blas_for(problem.dim):
         evolution = solve(problem)
@@ -176,7 +190,9 @@ def evaluate(problem: Problem, evolution) -> Result:
     info["grid"] = grid.as_info() | {"summary_refined": energy_at is not None}
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__
-    return Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings)
+    result = Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings)
+    result.states = collect_states(problem, evolution)
+    return result
 
 
 def _truncation_warnings(problem: Problem, evolution, charges: list[str]) -> list[str]:
@@ -294,8 +310,11 @@ def _locked_energy_bound(problem: Problem, series: dict) -> dict:
     that, so the bound can fail under local noise: we report it, never enforce it)."""
     if problem.battery.kind != "spins" or "locked_energy" not in series:
         return {}
-    if problem.spec.initial.total is not None or len(problem.initial) != 1:
-        return {}  # ρ_B(0) not a pure battery state of a product ρ(0)
+    if len(problem.initial) != 1:
+        return {}  # ρ(0) mixed
+    singular = np.linalg.svd(problem.initial[0][1].reshape(problem.dims), compute_uv=False)
+    if np.sum(singular**2 > 1e-12 * singular[0] ** 2) > 1:
+        return {}  # ρ_B(0) not pure: battery and charger entangled at t = 0
     n = problem.battery.size
     top = lowest_eigenvalues(problem.H_battery_local)
     omega = (top[-1] - top[0]) / n if n else 0.0

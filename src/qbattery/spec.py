@@ -258,6 +258,10 @@ class Run(_Section):
 
 class Output(_Section):
     series: list[str] = Field(default_factory=lambda: ["energy", "power", "ergotropy"])
+    # quantum states kept in the result (qbattery.states): none, the battery's reduced state, or
+    # that and the full state, at state_times (nearest grid points; None = every grid point)
+    states: Literal["none", "battery", "full"] = "none"
+    state_times: list[float] | None = Field(default=None, min_length=1)
 
     @field_validator("series")
     @classmethod

@@ -441,6 +441,15 @@ class ClosedEvolution:
                 psi[:, where] = self._block_amplitudes(b, t, rows)
             yield blocks[0].weight, psi
 
+    def full_states(self, rows: np.ndarray) -> Iterator[np.ndarray]:
+        """The full state at each grid row: a ket when ρ(0) is pure, else Σ_k w_k|ψ_k⟩⟨ψ_k|."""
+        components = list(self._states_chunk(self.times[rows], None))
+        for m in range(len(rows)):
+            if len(components) == 1:
+                yield components[0][1][m]
+            else:
+                yield sum(w * np.outer(psi[m], psi[m].conj()) for w, psi in components)
+
     def battery_states(self, t: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
         """Reduced battery states ρ_B(t), in chunks: (rows of the time grid, array (k, dB, dB));
         a chunk's full-space states and its ρ_B stay within CHUNK_BYTES."""

@@ -537,6 +537,17 @@ class LindbladEvolution:
                     out[rows] += (y.conj() @ wm).real
         return out
 
+    def full_states(self, rows: np.ndarray) -> Iterator[np.ndarray]:
+        """The density matrix ρ(t) of the whole space at each grid row."""
+        dim = self.problem.dim
+        for r in rows:
+            rho = np.zeros((dim, dim), dtype=complex)
+            for b, states in zip(self.blocks, self.states, strict=True):
+                rho[b.rows, b.cols] += states[r]
+                if b.mirrored:
+                    rho[b.cols, b.rows] += states[r].conj()
+            yield rho
+
     def battery_states(self, t: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
         """Reduced battery states ρ_B(t) = Tr_C ρ(t), in chunks: (grid rows, array (k, dB, dB))."""
         dB, dC = self.dims

@@ -1,0 +1,158 @@
+"""Quantum states kept from a run (``[output] states``), with the layout that says how they are indexed.
+
+A run keeps, at the times ``[output] state_times`` (each taken at the nearest point of the time grid;
+default: every grid point), either the battery's reduced state ρ_B = Tr_C ρ (``states = "battery"``)
+or that and the full state of battery ⊗ charger (``states = "full"``). How a matrix is indexed:
+
+- a spin battery kept in its symmetric manifold (closed and Lindblad solvers): the spin j = N/2,
+  index k = m + j (m ascending, k excitations);
+- a spin battery in the permutation-invariant basis (permutational solver): one block B_j per total
+  spin j, each indexed by m + j, with ρ_B = ⊕_j (B_j / d_j) ⊗ 1_{d_j} over the d_j copies of spin j
+  (so Σ_j Tr B_j = 1; Canzio et al., PRA 2024, Eq. 5 and App. A), one :class:`BlockState`;
+- few-level atoms: the product of the atoms' levels, atom 1 the most significant, levels in the
+  order ``system.levels`` names them;
+- the full state: battery ⊗ charger, the battery index the most significant; a mode by Fock number,
+  a bath of spins by m + j. A full state is a ket when ρ is pure and the solver is closed, else a
+  density matrix.
+
+:mod:`qbattery.interop` maps all of these to QuTiP objects with correct dims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qbattery.spec import SpecError
+
+STATE_CHOICES = ("none", "battery", "full")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the matrices of a run's states are indexed (see the module docstring)."""
+
+    battery: str  # "spins" (symmetric manifold) | "spin_blocks" | "atoms" | "none"
+    battery_dim: int  # of one matrix (for "spin_blocks": the symmetric block, N + 1)
+    charger: str  # "mode" | "bath_spins" | "none"
+    charger_dim: int
+    n_spins: int = 0  # battery spins (0 for atoms)
+    n_atoms: int = 0
+    levels: tuple[str, ...] = ()
+
+    @property
+    def dim(self) -> int:
+        return self.battery_dim * self.charger_dim
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "levels": list(self.levels)}
+
+
+@dataclass
+class BlockState:
+    """ρ_B in the permutation-invariant basis: ``blocks[j]`` = B_j (2j+1 × 2j+1, m ascending),
+    ``multiplicities[j]`` = d_j; ρ_B = ⊕_j (B_j / d_j) ⊗ 1_{d_j}."""
+
+    n_spins: int
+    blocks: dict[float, np.ndarray]
+    multiplicities: dict[float, float]
+
+    def expect(self, block_operator) -> float:
+        """Tr[O ρ_B] for a permutation-invariant O given as ``block_operator(j)`` (a matrix on
+        the block j, as :func:`qbattery.operators.spin.spin_operators` gives)."""
+        total = 0.0
+        for j, B in self.blocks.items():
+            total += np.trace(np.asarray(block_operator(j)) @ B).real
+        return float(total)
+
+
+@dataclass
+class States:
+    """The states a run kept: ``t`` (grid times), ``battery`` (one matrix, or one
+    :class:`BlockState`, per time) and ``full`` (kets or density matrices, per time, or None)."""
+
+    t: np.ndarray
+    layout: Layout
+    battery: list = field(default_factory=list)
+    full: list | None = None
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def state_rows(spec, times: np.ndarray) -> np.ndarray:
+    """Grid rows of ``[output] state_times`` (nearest grid point each; all rows without it)."""
+    wanted = spec.output.state_times
+    if wanted is None:
+        return np.arange(len(times))
+    t = np.asarray(wanted, dtype=float)
+    bad = t[(t < 0) | (t > times[-1])]
+    if bad.size:
+        raise SpecError(
+            "output.state_times", f"{bad[0]:g} lies outside the time grid [0, {times[-1]:g}]"
+        )
+    return np.unique(np.abs(times[None, :] - t[:, None]).argmin(axis=1))
+
+
+def layout_of(problem) -> Layout:
+    """The layout of ``problem``'s battery ⊗ charger (symmetric manifold for spins)."""
+    b, c = problem.battery, problem.charger
+    battery = {"spins": "spins", "atoms": "atoms"}.get(b.kind, "none")
+    return Layout(
+        battery=battery,
+        battery_dim=b.dim,
+        charger=c.kind,
+        charger_dim=c.dim,
+        n_spins=b.size if b.kind == "spins" else 0,
+        n_atoms=b.size if b.kind == "atoms" else 0,
+        levels=tuple(b.levels),
+    )
+
+
+def collect_states(problem, evolution) -> States | None:
+    """The states ``[output] states`` asks for, taken from a finished evolution."""
+    choice = problem.spec.output.states
+    if choice == "none":
+        return None
+    rows = state_rows(problem.spec, evolution.times)
+    t = evolution.times[rows]
+    layout = layout_of(problem)
+    if hasattr(evolution, "battery_blocks"):
+        layout = Layout(**{**layout.__dict__, "battery": "spin_blocks"})
+        battery = _block_states(evolution, rows)
+    elif hasattr(evolution, "battery_states"):
+        battery = _grid_states(evolution.battery_states(), rows)
+    else:
+        raise SpecError("output.states", f"the {evolution.solver} solver keeps no quantum states")
+    full = None
+    if choice == "full":
+        if not hasattr(evolution, "full_states"):
+            raise SpecError(
+                "output.states",
+                f"the {evolution.solver} solver keeps no full states (it works in the "
+                'permutation-invariant basis): use states = "battery", or solver = "lindblad"',
+            )
+        full = list(evolution.full_states(rows))
+    return States(t=t, layout=layout, battery=battery, full=full)
+
+
+def _grid_states(chunks, rows: np.ndarray) -> list[np.ndarray]:
+    """The matrices at grid ``rows`` from (grid slice, stacked matrices) chunks."""
+    out = []
+    for grid_rows, chunk in chunks:
+        start, stop = grid_rows.start or 0, grid_rows.stop
+        out += [np.array(chunk[r - start]) for r in rows[(rows >= start) & (rows < stop)]]
+    return out
+
+
+def _block_states(evolution, rows: np.ndarray) -> list[BlockState]:
+    n = round(2 * evolution.js[0])
+    out = [BlockState(n, {}, {}) for _ in rows]
+    for grid_rows, blocks in evolution.battery_blocks(kept_only=True):
+        start = grid_rows.start or 0
+        for j, d, B in blocks:
+            for state, r in zip(out, rows, strict=True):
+                state.blocks[j] = np.array(B[r - start])
+                state.multiplicities[j] = float(d)
+    return out
