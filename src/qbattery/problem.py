@@ -359,7 +359,7 @@ def _initial_state(problem: Problem) -> list[tuple[float, np.ndarray]]:
             raise SpecError("initial.total", "the generator depends on t: no single ground state")
         return [(1.0, _ground_state(problem.H_static.toarray(), "initial.total"))]
     battery = _battery_state(problem, spec.initial.battery)
-    components = _charger_components(problem.charger, spec.initial.charger)
+    components = _charger_components(problem.charger, spec.initial.charger, problem)
     return [(w, np.kron(battery, psi)) for w, psi in components]
 
 
@@ -374,7 +374,7 @@ def _battery_state(problem: Problem, choice) -> np.ndarray:
         if choice == "up":
             return spin.dicke_state(j, space.size)
         if isinstance(choice, dict) and set(choice) == {"dicke"}:
-            return _spin_dicke(j, choice["dicke"], where)
+            return _spin_dicke(j, _count_value(choice["dicke"], problem, f"{where}.dicke"), where)
         if isinstance(choice, dict) and set(choice) == {"coherent_spin"}:
             angles = choice["coherent_spin"]
             if not (isinstance(angles, list) and len(angles) == 2):
@@ -450,7 +450,7 @@ def _ground_outside_symmetric(problem: Problem) -> list[str]:
     return []
 
 
-def _charger_components(space: Space, choice) -> list[tuple[float, np.ndarray]]:
+def _charger_components(space: Space, choice, problem: Problem) -> list[tuple[float, np.ndarray]]:
     where = "initial.charger"
     if space.kind == "none":
         if choice not in (None, "vacuum", "none"):
@@ -463,14 +463,16 @@ def _charger_components(space: Space, choice) -> list[tuple[float, np.ndarray]]:
             if choice == "vacuum":
                 return [(1.0, boson.fock_state(space.dim, 0))]
             if isinstance(choice, dict) and set(choice) == {"fock"}:
-                n = choice["fock"]
-                if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-                    raise SpecError(where, "fock takes a non-negative integer")
+                n = _count_value(choice["fock"], problem, f"{where}.fock")
                 return [(1.0, boson.fock_state(space.dim, n))]
             if isinstance(choice, dict) and set(choice) == {"coherent"}:
-                return [(1.0, boson.coherent_state(space.dim, _complex(choice["coherent"], where)))]
+                alpha = _complex(choice["coherent"], problem, where)
+                return [(1.0, boson.coherent_state(space.dim, alpha))]
             if isinstance(choice, dict) and set(choice) == {"thermal"}:
-                p = boson.thermal_populations(space.dim, float(choice["thermal"]))
+                nbar = _numbers([choice["thermal"]], problem, f"{where}.thermal")[0]
+                if nbar < 0:
+                    raise SpecError(f"{where}.thermal", f"a mean photon number >= 0, got {nbar:g}")
+                p = boson.thermal_populations(space.dim, nbar)
                 return [(float(pn), boson.fock_state(space.dim, n)) for n, pn in enumerate(p) if pn]
         except TruncationError as err:
             raise SpecError(where, str(err)) from None
@@ -481,16 +483,32 @@ def _charger_components(space: Space, choice) -> list[tuple[float, np.ndarray]]:
         if choice == "up":
             return [(1.0, spin.dicke_state(j, space.size))]
         if isinstance(choice, dict) and set(choice) == {"dicke"}:
-            return [(1.0, _spin_dicke(j, choice["dicke"], where))]
+            k = _count_value(choice["dicke"], problem, f"{where}.dicke")
+            return [(1.0, _spin_dicke(j, k, where))]
     raise SpecError(where, f"unknown initial charger state {choice!r} for a {space.kind} charger")
 
 
-def _complex(value, where: str) -> complex:
+def _complex(value, problem: Problem, where: str) -> complex:
+    """A coherent amplitude: a number, an expression ("sqrt(N)") or [re, im] of either."""
     if isinstance(value, list) and len(value) == 2:
-        return complex(float(value[0]), float(value[1]))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return complex(value)
+        re, im = _numbers(value, problem, where)
+        return complex(re, im)
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        return _constant(value, problem.params, where)
     raise SpecError(where, "a coherent amplitude is a number or [re, im]")
+
+
+def _count_value(value, problem: Problem, where: str) -> int:
+    """A number of excitations: an integer, or an expression with an integer value ("N")."""
+    if isinstance(value, str):
+        x = _constant(value, problem.params, where)
+        n = round(x.real)
+        if x.imag or abs(x.real - n) > 1e-9 * max(1.0, abs(x.real)) or n < 0:
+            raise SpecError(where, f"{value!r} = {x.real:g} is not a non-negative integer")
+        return n
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SpecError(where, "takes a non-negative integer")
+    return value
 
 
 # --------------------------------------------------------------------------- noise

@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -107,20 +108,24 @@ Scalar = Annotated[float | str, PlainValidator(_scalar)]
 
 
 def _count(value, where: str, most: int) -> None:
+    if isinstance(value, str):  # an expression over the parameters ("N"), checked when built
+        return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= most:
-        raise ValueError(f"{where} takes an integer 0..{most}, got {_kind(value)}")
+        raise ValueError(f"{where} takes an integer 0..{most} or an expression, got {_kind(value)}")
 
 
 def _amplitude(value) -> None:
     parts = value if isinstance(value, list) and len(value) == 2 else [value]
     try:
         for v in parts:
-            _finite(v)
+            _scalar(v)
     except ValueError as err:
         raise ValueError(f"coherent takes a number or [re, im]: {err}") from None
 
 
 def _thermal(value) -> None:
+    if isinstance(value, str):
+        return
     try:
         nbar = _finite(value)
     except ValueError as err:
@@ -179,8 +184,20 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
+def _cutoff(value) -> int | str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"expected an integer or an expression, got {_kind(value)}")
+    if not 1 <= value <= MAX_CUTOFF:
+        raise ValueError(f"should be greater than or equal to 1 and at most {MAX_CUTOFF}")
+    return int(value)
+
+
 class Mode(_Section):
-    cutoff: int = Field(ge=1, le=MAX_CUTOFF)
+    # a number, or an expression over N and the parameters ("N + 8*sqrt(N) + 4"), which
+    # validate_spec replaces by its value rounded up
+    cutoff: Annotated[int | str, PlainValidator(_cutoff)]
 
 
 class System(_Section):
@@ -308,8 +325,18 @@ class Spec(_Section):
         )
         return bool(self.noise.collapse) or any(r != 0 and r != "0" for r in rates)
 
+    # the spec as written (a preset merged in), before expressions such as cutoff = "6*N" were
+    # resolved: what a sweep or a search changes one field of
+    _written: dict | None = PrivateAttr(default=None)
+
     def to_dict(self) -> dict:
+        """The resolved spec: defaults filled in, expressions of sizes replaced by their values."""
         return self.model_dump(mode="json", exclude_none=True)
+
+    def as_written(self) -> dict:
+        """The spec as written (a preset merged in), expressions kept; :meth:`to_dict` for a
+        spec that was not built by :func:`validate_spec`."""
+        return copy.deepcopy(self._written) if self._written is not None else self.to_dict()
 
 
 def _field_path(loc: tuple) -> str:
@@ -408,9 +435,30 @@ def validate_spec(data: dict | Spec) -> Spec:
     if "preset" in data:
         data = _with_preset(data)
     try:
-        return Spec.model_validate(data)
+        spec = Spec.model_validate(data)
     except ValidationError as err:
         raise _spec_error(err) from None
+    spec._written = copy.deepcopy(data)
+    if spec.system.mode is not None and isinstance(spec.system.mode.cutoff, str):
+        spec.system.mode.cutoff = _cutoff_value(spec)
+    return spec
+
+
+def _cutoff_value(spec: Spec) -> int:
+    """The cutoff a ``cutoff = "expr"`` asks for (N, N_C and the parameters known), rounded up:
+    ``"N + 8*sqrt(N) + 4"`` holds a coherent charger |α = √N⟩ to 1e-6 of its norm up to N = 40."""
+    from qbattery.problem import _constant, _parameters  # the parameters as every solver sees them
+
+    where, text = "system.mode.cutoff", spec.system.mode.cutoff
+    value = _constant(text, _parameters(spec), where)
+    if value.imag:
+        raise SpecError(where, f"{text!r} = {value} is not a real number")
+    n = round(value.real)
+    if abs(value.real - n) > 1e-9 * max(1.0, abs(value.real)):
+        n = math.ceil(value.real)
+    if not 1 <= n <= MAX_CUTOFF:
+        raise SpecError(where, f"{text!r} = {n} is outside 1..{MAX_CUTOFF}")
+    return n
 
 
 def _spec_error(err: ValidationError, section: tuple = ()) -> SpecError:

@@ -217,9 +217,9 @@ class _Deriver:
             th, ph = (self._number(a, params, where) for a in angles)
             r0 = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
         elif isinstance(choice, dict) and set(choice) == {"dicke"}:
-            k = choice["dicke"]
+            k = self._count(choice["dicke"], params, where)
             n = spec.system.spins
-            if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= n:
+            if not 0 <= k <= n:
                 raise SpecError(where, f"dicke takes an integer number of excitations 0..{n}")
             r0 = np.array([0.0, 0.0, 2 * k / n - 1])
             if 0 < k < n:
@@ -233,6 +233,17 @@ class _Deriver:
             )
         alpha0, more = self._charger(params)
         return r0, alpha0, warnings + more
+
+    def _count(self, value, params: dict, where: str) -> int:
+        """An integer, or an expression with an integer value ("N")."""
+        if isinstance(value, str):
+            x = self._number(value, params, where)
+            if abs(x - round(x)) > 1e-9 * max(1.0, abs(x)):
+                raise SpecError(where, f"{value!r} = {x:g} is not an integer")
+            return round(x)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise SpecError(where, "takes an integer")
+        return value
 
     def _number(self, value, params: dict, where: str) -> float:
         try:
@@ -252,8 +263,8 @@ class _Deriver:
         if choice == "vacuum":
             return 0j, []
         if isinstance(choice, dict) and set(choice) == {"fock"}:
-            n = choice["fock"]
-            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            n = self._count(choice["fock"], params, where)
+            if n < 0:
                 raise SpecError(where, "fock takes a non-negative integer")
             return complex(np.sqrt(n)), [
                 f"mean field: the Fock charger |{n}> is replaced by the coherent amplitude "
@@ -262,9 +273,9 @@ class _Deriver:
         if isinstance(choice, dict) and set(choice) == {"coherent"}:
             v = choice["coherent"]
             if isinstance(v, list) and len(v) == 2:
-                return complex(float(v[0]), float(v[1])), []
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                return complex(v), []
+                return complex(*(self._number(x, params, where) for x in v)), []
+            if isinstance(v, int | float | str) and not isinstance(v, bool):
+                return complex(self._number(v, params, where)), []
             raise SpecError(where, "a coherent amplitude is a number or [re, im]")
         if isinstance(choice, dict) and set(choice) == {"thermal"}:
             return 0j, ["mean field: a thermal charger has <a> = 0 and drives nothing"]
