@@ -2,7 +2,6 @@
 the command line), outputs are checked before any work, and tolerances say what they do."""
 
 import copy
-import io
 import math
 import pickle
 import subprocess
@@ -13,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import qbattery
-from qbattery.cli import LogProgress, app
+from qbattery.cli import app
 from qbattery.models import central_spin
 from qbattery.spec import SpecError, load_spec, validate_spec
 from qbattery.sweep import parse_over, sweep
@@ -183,7 +182,8 @@ def test_a_parameter_cycle_is_an_error_naming_the_cycle(parameters, cycle):
         ("initial.battery", 3, "initial.battery", "state name"),
         ("initial.charger", {"coherent": 1000.0}, "initial.charger", "use cutoff >="),
         ("initial.charger", {"thermal": -1.0}, "initial.charger", "0..100000"),
-        ("initial.charger", {"coherent": ["a", 0]}, "initial.charger", "coherent takes"),
+        ("initial.charger", {"coherent": ["a", 0]}, "initial.charger", "unknown symbol 'a'"),
+        ("initial.charger", {"coherent": [[1], 0]}, "initial.charger", "coherent takes"),
         ("preset", ["dicke"], "preset", "unknown preset"),
     ],
 )
@@ -357,7 +357,7 @@ def test_reproduce_reports_a_spec_error_of_a_target_in_one_line(tmp_path, monkey
 
 
 def test_output_check_leaves_nothing_behind(tmp_path, monkeypatch):
-    def fails_late(spec):
+    def fails_late(spec, **_):  # `run` passes a progress callback too
         raise SpecError("hamiltonian.battery", "found late")
 
     monkeypatch.setattr(sys.modules["qbattery.simulate"], "simulate", fails_late)
@@ -372,37 +372,3 @@ def test_sweep_api_names_an_uncreatable_output(blocked):
     with pytest.raises(SpecError) as err:
         sweep(BASE, [("g", [0.1])], blocked / "s.nc", run_point=_no_work)
     assert err.value.field == "output"
-
-
-# --------------------------------------------------------------------------- progress in a log
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
-def test_progress_in_a_log_prints_throttled_lines_and_the_last():
-    clock, stream = FakeClock(), io.StringIO()
-    progress = LogProgress(stream=stream, interval=10.0, clock=clock)
-    with progress:
-        task = progress.add_task("  Fig. 4 runs", total=17)
-        for _ in range(17):
-            clock.now += 3.0  # one line per ~10 s, not one per item
-            progress.advance(task)
-        progress.remove_task(task)
-    lines = stream.getvalue().splitlines()
-    assert lines[0].endswith("] Fig. 4 runs: 4/17 (12s)")  # nothing in the first 10 s
-    assert lines[-1].endswith("Fig. 4 runs: 17/17 (51s)")
-    assert len(lines) == 5  # at 12, 24, 36 and 48 s, and the last
-    assert all(line.startswith("[") and line[9] == "]" for line in lines)
-
-
-def test_progress_bar_is_a_log_progress_when_not_a_terminal():
-    from qbattery import cli
-
-    assert not cli.console.is_terminal  # pytest captures stderr
-    assert isinstance(cli.progress_bar(), LogProgress)

@@ -92,3 +92,32 @@ def test_the_mean_field_solver_refuses_to_keep_states():
     s = spec("meanfield", {})
     with pytest.raises(SpecError, match="output.states: the mean-field solver"):
         qbattery.simulate(s)
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".json"])
+@pytest.mark.parametrize(
+    ("solver", "noise", "states"),
+    [
+        ("closed", {}, "full"),
+        ("lindblad", None, "full"),
+        ("permutational", {"local_decay": 0.2}, "battery"),
+    ],
+)
+def test_kept_states_survive_the_result_file(tmp_path, suffix, solver, noise, states):
+    result = qbattery.simulate(spec(solver, noise, states, n=3))
+    back = qbattery.load_result(result.save(tmp_path / f"r{suffix}"))
+    assert back.states.layout == result.states.layout
+    np.testing.assert_array_equal(back.states.t, result.states.t)
+    assert set(back.series) == set(result.series)
+    for ours, theirs in zip(result.states.battery, back.states.battery, strict=True):
+        if isinstance(ours, BlockState):
+            assert theirs.multiplicities == ours.multiplicities
+            for j, B in ours.blocks.items():
+                np.testing.assert_array_equal(theirs.blocks[j], B)
+        else:
+            np.testing.assert_array_equal(theirs, ours)
+    if states == "full":
+        for ours, theirs in zip(result.states.full, back.states.full, strict=True):
+            np.testing.assert_array_equal(theirs, ours)
+    else:
+        assert back.states.full is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from qbattery.operators import spin
 from qbattery.operators.boson import top_fock_projector, truncation_warning
 from qbattery.operators.symmetry import conserved_charges, excitation_number
 from qbattery.problem import BATTERY_SPIN_SYMBOLS, Problem, build_problem
+from qbattery.progress import reporting
 from qbattery.result import Result
 from qbattery.solvers import choose_solver, solve
 from qbattery.spec import Spec, SpecError, load_spec, validate_spec
@@ -29,11 +31,20 @@ PART_MATRICES = {
 }
 
 
-def simulate(spec: Spec | dict | str | Path, *, initial_state=None) -> Result:
+def simulate(
+    spec: Spec | dict | str | Path,
+    *,
+    initial_state=None,
+    progress: Callable[[float], None] | None = None,
+) -> Result:
     """Run one charging protocol described by a spec (dict, :class:`Spec` or TOML path).
 
     ``initial_state``: a QuTiP ket or density matrix of battery ⊗ charger (dims as
     :func:`qbattery.to_qutip` gives them) that replaces the spec's ``[initial]``.
+
+    ``progress``: called with the fraction (0..1, never decreasing) of the run's propagation
+    done, from the solvers' time loops at chunk granularity (never per step; sectors run one
+    after another share the range evenly), and with 1.0 at the end. It never changes a result.
 
     Memory is checked twice before it is allocated (:mod:`qbattery.resources`): from the spec
     alone, then from the solver's own layout; a run that would not fit stops with a
@@ -49,6 +60,8 @@ def simulate(spec: Spec | dict | str | Path, *, initial_state=None) -> Result:
 
         result = simulate_meanfield(spec)
         result.info["resources"] = estimate.as_info()
+        if progress is not None:
+            progress(1.0)
         return result
     problem = build_problem(spec)
     if initial_state is not None:
@@ -60,11 +73,14 @@ def simulate(spec: Spec | dict | str | Path, *, initial_state=None) -> Result:
         except ValueError as err:
             raise SpecError("initial_state", str(err)) from None
     estimate = resources.check_problem(problem, choose_solver(problem))
-    with blas_for(problem.dim):
-        evolution = solve(problem)
-    with blas_for(getattr(evolution, "largest_block", problem.dim)):
-        result = evaluate(problem, evolution)
+    with reporting(progress):  # the closed solver's Chebyshev sectors propagate in evaluate
+        with blas_for(problem.dim):
+            evolution = solve(problem)
+        with blas_for(getattr(evolution, "largest_block", problem.dim)):
+            result = evaluate(problem, evolution)
     result.info["resources"] = estimate.as_info()
+    if progress is not None:
+        progress(1.0)
     return result
 
 
@@ -190,9 +206,8 @@ def evaluate(problem: Problem, evolution) -> Result:
     info["grid"] = grid.as_info() | {"summary_refined": energy_at is not None}
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__
-    result = Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings)
-    result.states = collect_states(problem, evolution)
-    return result
+    states = collect_states(problem, evolution)
+    return Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings, states)
 
 
 def _truncation_warnings(problem: Problem, evolution, charges: list[str]) -> list[str]:

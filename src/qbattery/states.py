@@ -20,11 +20,10 @@ or that and the full state of battery ⊗ charger (``states = "full"``). How a m
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from qbattery.spec import SpecError
 
 STATE_CHOICES = ("none", "battery", "full")
 
@@ -83,6 +82,8 @@ class States:
 
 def state_rows(spec, times: np.ndarray) -> np.ndarray:
     """Grid rows of ``[output] state_times`` (nearest grid point each; all rows without it)."""
+    from qbattery.spec import SpecError  # lazy: result files need no pydantic
+
     wanted = spec.output.state_times
     if wanted is None:
         return np.arange(len(times))
@@ -112,6 +113,8 @@ def layout_of(problem) -> Layout:
 
 def collect_states(problem, evolution) -> States | None:
     """The states ``[output] states`` asks for, taken from a finished evolution."""
+    from qbattery.spec import SpecError
+
     choice = problem.spec.output.states
     if choice == "none":
         return None
@@ -156,3 +159,88 @@ def _block_states(evolution, rows: np.ndarray) -> list[BlockState]:
                 state.blocks[j] = np.array(B[r - start])
                 state.multiplicities[j] = float(d)
     return out
+
+
+# ------------------------------------------------------------------- in result files
+# NetCDF: a coordinate ``state_t``; ``battery_state`` (state_t, battery_row, battery_col), or
+# one ``battery_block_<2j>`` (state_t, block_<2j>_row, block_<2j>_col) per total spin j with
+# attributes j and multiplicity; ``full_state`` (state_t, full_row[, full_col]); complex values
+# as a trailing dimension ``complex`` = (real, imaginary); the layout in ``states_layout`` (JSON).
+STATE_PREFIXES = ("battery_state", "battery_block_", "full_state")
+
+
+def state_variables(states: States) -> tuple[dict, dict]:
+    """(xarray variables, dataset attributes) holding ``states``."""
+    import xarray as xr
+
+    def complex_var(dims, stack, attrs=None):
+        a = np.asarray(stack)
+        return xr.Variable((*dims, "complex"), np.stack([a.real, a.imag], axis=-1), attrs or {})
+
+    out = {}
+    if states.layout.battery == "spin_blocks":
+        for j in states.battery[0].blocks:
+            two_j = round(2 * j)
+            name = f"block_{two_j}"
+            out[f"battery_block_{two_j}"] = complex_var(
+                ("state_t", f"{name}_row", f"{name}_col"),
+                [s.blocks[j] for s in states.battery],
+                {"j": j, "multiplicity": states.battery[0].multiplicities[j]},
+            )
+    else:
+        out["battery_state"] = complex_var(
+            ("state_t", "battery_row", "battery_col"), states.battery
+        )
+    if states.full is not None:
+        dims = ("state_t", "full_row") + (("full_col",) if states.full[0].ndim == 2 else ())
+        out["full_state"] = complex_var(dims, states.full)
+    out["state_t"] = xr.Variable("state_t", states.t)
+    return out, {"states_layout": json.dumps(states.layout.as_dict())}
+
+
+def states_from_dataset(ds) -> States | None:
+    """The :class:`States` a result file holds (None if it kept none)."""
+    if "states_layout" not in ds.attrs:
+        return None
+    raw = json.loads(ds.attrs["states_layout"])
+    layout = Layout(**{**raw, "levels": tuple(raw["levels"])})
+
+    def complex_of(name):
+        a = ds[name].values
+        return a[..., 0] + 1j * a[..., 1]
+
+    t = ds["state_t"].values
+    if layout.battery == "spin_blocks":
+        names = [k for k in ds.data_vars if k.startswith("battery_block_")]
+        battery = [BlockState(layout.n_spins, {}, {}) for _ in t]
+        for name in names:
+            j, d = float(ds[name].attrs["j"]), float(ds[name].attrs["multiplicity"])
+            for state, B in zip(battery, complex_of(name), strict=True):
+                state.blocks[j], state.multiplicities[j] = B, d
+    else:
+        battery = list(complex_of("battery_state"))
+    full = list(complex_of("full_state")) if "full_state" in ds else None
+    return States(t=t, layout=layout, battery=battery, full=full)
+
+
+def states_to_json(states: States) -> dict:
+    """``states`` as JSON: complex numbers as [real, imaginary] pairs."""
+    variables, attrs = state_variables(states)
+    return {
+        "layout": states.layout.as_dict(),
+        **{k: {"dims": list(v.dims), "attrs": _plain(v.attrs), "data": v.values.tolist()}
+           for k, v in variables.items()},
+    }  # fmt: skip
+
+
+def states_from_json(data: dict) -> States:
+    import xarray as xr
+
+    variables = {k: xr.Variable(v["dims"], np.asarray(v["data"]), v["attrs"])
+                 for k, v in data.items() if k != "layout"}  # fmt: skip
+    ds = xr.Dataset(variables, attrs={"states_layout": json.dumps(data["layout"])})
+    return states_from_dataset(ds)
+
+
+def _plain(attrs: dict) -> dict:
+    return {k: v.item() if hasattr(v, "item") else v for k, v in attrs.items()}

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from qbattery._threads import blas_for
 from qbattery.operators.boson import top_fock_projector
 from qbattery.operators.symmetry import sector_labels
+from qbattery.progress import report
 from qbattery.solvers import register
 from qbattery.solvers.chebyshev import C_CALL, C_SPMV, C_VEC, ChebyshevPropagator, gershgorin
 from qbattery.spec import Run, SpecError
@@ -318,6 +319,7 @@ class ClosedEvolution:
             if not sol.success:
                 raise RuntimeError(f"time integration failed: {sol.message}")
             self.blocks.append(_Block(w, comp, index, states=sol.y.T))
+            report((comp + 1) / len(p.initial))
         self.info.update(method="ode", rtol=rtol, atol=atol)
         self.info["tolerances"] = f"rtol = {rtol:g}, atol = {atol:g} (DOP853)"
         self.largest_block = p.dim
@@ -399,6 +401,8 @@ class ClosedEvolution:
             for w, psi in self._states_chunk(t[rows], rows if grid else None, support):
                 for n, op in enumerate(ops):
                     out[n, rows] += w * np.einsum("ti,ti->t", psi.conj(), (op @ psi.T).T).real
+            if grid:
+                self._report_pass(rows, states=False)
         return out
 
     def _expect_in_eigenbasis(self, projected: list[np.ndarray], t: np.ndarray) -> np.ndarray:
@@ -463,7 +467,19 @@ class ClosedEvolution:
             for w, psi in self._states_chunk(t[rows], rows if grid else None):
                 m = psi.reshape(-1, dB, dC)
                 rho += w * np.einsum("tbc,tdc->tbd", m, m.conj())
+            if grid:
+                self._report_pass(rows, states=True)
             yield rows, rho
+
+    def _report_pass(self, rows: slice, states: bool) -> None:
+        """Progress of the Chebyshev sectors' passes along the grid (their step-by-step work):
+        the expectations, then, when the run asks for battery states, the states, half each."""
+        from qbattery.simulate import STATE_SERIES  # lazy: simulate imports the solvers
+
+        if self._propagated:
+            done = rows.stop / len(self.times)
+            two = bool(STATE_SERIES & set(self.problem.spec.output.series))
+            report((states + done) / 2 if two else done)
 
 
 def _op_key(op: sp.csr_matrix) -> tuple:

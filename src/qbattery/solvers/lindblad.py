@@ -41,6 +41,7 @@ from scipy.sparse.linalg import LinearOperator, onenormest, splu
 from qbattery._threads import single_blas_thread
 from qbattery.operators.boson import truncation_warning
 from qbattery.operators.symmetry import excitation_number, sector_labels
+from qbattery.progress import report
 from qbattery.solvers import register
 from qbattery.spec import SpecError
 
@@ -381,6 +382,7 @@ def _taylor_grid(L: sp.spmatrix, y: np.ndarray, times: np.ndarray, norm: float) 
     out[0] = y
     for first, chunk in taylor_chunks(L, y, times, norm):
         out[first : first + len(chunk)] = chunk
+        report((first + len(chunk)) / len(times))
     return out
 
 
@@ -489,6 +491,7 @@ class LindbladEvolution:
                 jac = {"jac": L0} if self.method in ("BDF", "Radau") and not driven else {}
                 for first, chunk in ode_chunks(self.method, rhs, y, t, rtol, atol, **jac):
                     states[first : first + len(chunk)] = chunk
+                    report((first + len(chunk)) / len(t))
         blocks = np.split(states, np.cumsum(sizes)[:-1], axis=1)
         for mu, block in zip(mus, blocks, strict=True):
             block *= np.exp(mu * (t - t[0]))[:, None]

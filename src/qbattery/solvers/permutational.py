@@ -45,6 +45,7 @@ from scipy.sparse.linalg import splu
 from qbattery._threads import single_blas_thread
 from qbattery.operators import permutational as perm
 from qbattery.operators.boson import top_fock_projector, truncation_warning
+from qbattery.progress import report, share
 from qbattery.solvers import register
 from qbattery.solvers.lindblad import (
     TAYLOR_REACH,
@@ -313,6 +314,7 @@ def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
             for n, name in enumerate(reducer.names):
                 parts[name][rows] = values[:, n]
             increment[rows] = np.sqrt((np.abs(battery[rows]) ** 2).sum(axis=1))
+            report(rows.stop / T)
     anywhere = None
     if checkpoints:
         anywhere = _Anywhere(layout, sector, form, R, _norm1(R), times, checkpoints)
@@ -365,8 +367,10 @@ def _sector_runs(problem, layout: _Layout, ks: list[int]):
     caller may stop early, and the sectors still queued are then cancelled."""
     workers = _workers(problem, layout, ks)
     if workers == 1:
-        for k in ks:
-            yield _run_sector(problem, layout, k)
+        for n, k in enumerate(ks):
+            with share(n, len(ks)):  # progress: each sector an equal part of the run
+                run = _run_sector(problem, layout, k)
+            yield run
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -376,8 +380,10 @@ def _sector_runs(problem, layout: _Layout, ks: list[int]):
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         pending = [pool.submit(_worker_sector, spec, k) for k in ks]
         try:
-            for future in pending:
-                yield future.result()
+            for n, future in enumerate(pending):
+                run = future.result()
+                report((n + 1) / len(ks))  # the workers' own loops cannot report here
+                yield run
         finally:
             for future in pending:
                 future.cancel()
