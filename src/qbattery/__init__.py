@@ -38,6 +38,7 @@ __all__ = [
     "load_spec",
     "models",
     "simulate",
+    "sweep",  # the module qbattery.sweep, callable: qbattery.sweep(spec, over=..., out=...)
     "from_qutip",
     "to_qutip",
     "validate_spec",
