@@ -109,7 +109,10 @@ def run(
         Path | None, typer.Option("-o", "--output", help="out.json or out.nc")
     ] = None,
 ) -> None:
-    """Run one charging protocol and print its summary."""
+    """Run one charging protocol and print its summary.
+
+    A progress bar (progress lines in a log) appears once the run has lasted a second."""
+    from qbattery.progress import RUN_DELAY, DelayedProgress, log_interval
     from qbattery.simulate import simulate
     from qbattery.spec import SpecError, load_spec
 
@@ -122,9 +125,20 @@ def run(
     if output is not None:
         check_writable(output, "--output")
     try:
-        with console.status("simulating…"):
+        interval = log_interval()  # a bad $QBATTERY_PROGRESS_INTERVAL stops here, before any work
+    except SpecError as err:
+        fail(str(err))
+    status = console.status("simulating…")
+
+    def open_bar():  # the spinner gives way to a bar (one live display at a time)
+        status.stop()
+        return progress_bar()
+
+    try:
+        # progress shows after a second, or after one log interval when that is shorter
+        with status, DelayedProgress(open_bar, delay=min(RUN_DELAY, interval)) as bar:
             start = time.perf_counter()
-            result = simulate(parsed)
+            result = simulate(parsed, progress=bar)
             elapsed = time.perf_counter() - start
     except SpecError as err:
         fail_spec(spec, err)
@@ -144,15 +158,45 @@ def run(
 @app.command()
 def sweep(
     spec: Annotated[Path, typer.Argument(help="TOML spec file")],
-    over: Annotated[list[str], typer.Option("--over", help="NAME=v1,v2,... (repeatable)")],
+    over: Annotated[
+        list[str],
+        typer.Option(
+            "--over",
+            help="NAME=v1,v2,... | NAME=start:stop:num | NAME=log:start:stop:num (repeatable); "
+            "NAME: a parameter, N, cutoff or a spec path (time.t_max, ...)",
+        ),
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="OUT.nc")],
     workers: Annotated[int, typer.Option("--workers", min=1, help="parallel processes")] = 1,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="discard the points of an earlier sweep into OUT")
+    ] = False,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="run on this Dask scheduler (ADDRESS)")
+    ] = None,
+    dask_local: Annotated[
+        bool, typer.Option("--dask-local", help="run on a local Dask cluster of --workers")
+    ] = False,
 ) -> None:
-    """Run a spec over a grid of parameter values; rerunning resumes where it stopped."""
-    from qbattery.spec import SpecError, load_spec
-    from qbattery.sweep import parse_over
-    from qbattery.sweep import sweep as run_sweep
+    """Run a spec over a grid of values; rerunning resumes where it stopped.
 
+    Only points not yet on disk are computed. Exits 1 when a point failed (NaN in the file; a
+    rerun retries it)."""
+    import contextlib
+
+    from qbattery.spec import SpecError, load_spec
+    from qbattery.sweep import WorkerDied, dask_executor, parse_over, plan_sweep, run_plan
+
+    if scheduler is not None and dask_local:
+        fail("--scheduler: give either --scheduler or --dask-local")
+    if scheduler is not None and workers > 1:
+        fail("--workers: the cluster at --scheduler has its own workers")
+    if scheduler is not None or dask_local:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            option = "--scheduler" if scheduler is not None else "--dask-local"
+            fail(f"{option}: Dask is not installed: install qbattery[dask]")
     try:
         base = load_spec(spec)
         grid = [parse_over(o) for o in over]
@@ -161,8 +205,15 @@ def sweep(
     if output.suffix.lower() != ".nc":
         fail("--output: a sweep writes NetCDF: use -o OUT.nc")
     check_writable(output, "--output")
+
+    def log(line: str) -> None:
+        console.print(escape(line), highlight=False, soft_wrap=True)
+
     try:
-        with progress_bar() as bar:
+        plan = plan_sweep(base, grid, output, restart=restart)
+        dask = (scheduler is not None or dask_local) and plan.todo  # start no idle cluster
+        cluster = dask_executor(scheduler, workers) if dask else contextlib.nullcontext()
+        with progress_bar() as bar, cluster as executor:
 
             def track(items, total):
                 task = bar.add_task("sweeping", total=total)
@@ -170,11 +221,17 @@ def sweep(
                     yield item
                     bar.advance(task)
 
-            dataset = run_sweep(base, grid, output, workers=workers, progress=track)
+            dataset = run_plan(plan, executor, workers, progress=track, log=log)
     except SpecError as err:
         fail_spec(spec, err)
-    n = len(json.loads(dataset.attrs["points"]))
-    console.print(f"wrote {output} ({n} points)")
+    except WorkerDied as err:
+        console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False)
+        raise typer.Exit(1) from None
+    n, failed = len(plan.grid), len(json.loads(dataset.attrs["failed"]))
+    summary = f"wrote {output} ({n} points{f', {failed} failed' if failed else ''})"
+    console.print(escape(summary), highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -234,6 +291,10 @@ def _print_rows(name: str, rows, seconds: float, png: Path) -> None:
     out.print(table)
 
 
+# the study commands (optimize, fit, plot) register themselves on ``app`` here, before presets
+from qbattery import cli_studies  # noqa: E402, F401
+
+
 @app.command()
 def presets() -> None:
     """List the model presets a spec can start from (preset = "...")."""
@@ -260,4 +321,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # ``python -m qbattery.cli``: run the importable module, on whose app cli_studies registered
+    # its commands (this __main__ copy's app lacks them)
+    from qbattery.cli import main as _main
+
+    _main()
