@@ -184,3 +184,17 @@ def test_time_chunks_keep_the_reduced_states_in_memory():
     assert 1 < chunk < closed.TIME_CHUNK
     assert chunk * 3 * 201**2 * 16 <= closed.CHUNK_BYTES
     assert closed.time_chunk(3001, 100, 1, 10) == closed.TIME_CHUNK
+
+
+def test_an_operator_is_hashed_once_however_often_it_is_evaluated(monkeypatch):
+    """Refining P_max evaluates H_B at dozens of times: its content key is computed once."""
+    problem = build_problem(qbattery.models.dicke_oat(4, J=-0.5, photons=2, cutoff=10, points=41))
+    evo = closed.ClosedEvolution(problem)
+    calls = []
+    real = closed._op_key
+    monkeypatch.setattr(closed, "_op_key", lambda op: calls.append(op) or real(op))
+    values = [evo.expect(problem.H_battery, [0.1 * k])[0] for k in range(10)]
+    assert len(calls) == 1
+    copy = problem.H_battery.copy()  # another object, same content: same numbers
+    assert [evo.expect(copy, [0.1 * k])[0] for k in range(10)] == values
+    assert len(calls) == 2

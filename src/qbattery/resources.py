@@ -376,10 +376,8 @@ def closed_parts(problem) -> list[Part]:
                  "components)", components * T * dim * COMPLEX, field_path, held=True),
             Part("solve_ivp's copy of it", T * dim * COMPLEX, field_path),
         ]  # fmt: skip
-    from qbattery.operators.symmetry import sector_labels
-
-    labels = sector_labels(H)  # what the solver computes first: O(nnz), no operator built
-    plans = closed.plan_sectors(problem, H, labels)  # sectors ψ(0) holds, and their paths
+    # the sectors ψ(0) holds and their paths, as the solver will take them (computed once)
+    _, plans = closed.sector_plan(problem, H)
     used = [p for p in plans if p.method != "dropped"]
     blocks = [p.size for p in used for _ in p.components]  # one per component share
     dense = [p.size for p in used if p.method == "eigen"]

@@ -108,6 +108,16 @@ def time_chunk(points: int, dim: int, components: int = 1, battery_dim: int = 1)
     return int(max(1, min(TIME_CHUNK, points, CHUNK_BYTES // per_time)))
 
 
+def sector_plan(problem, H: sp.csr_matrix) -> tuple[np.ndarray, list[SectorPlan]]:
+    """(sector labels of H, :func:`plan_sectors`): the memory check
+    (:func:`qbattery.resources.closed_parts`) and the solver both need them, so the labels are
+    computed once per problem and H (the plan, which depends on ψ(0), each time)."""
+    cached = problem.__dict__.get("_closed_sector_labels")
+    if cached is None or cached[0] is not H:
+        cached = problem.__dict__["_closed_sector_labels"] = (H, sector_labels(H))
+    return cached[1], plan_sectors(problem, H, cached[1])
+
+
 def _fold_constant_drives(problem) -> tuple[sp.csr_matrix, list]:
     """Static H and the truly time-dependent terms: a coefficient that takes one bitwise-identical
     value on the whole grid (e.g. Ω exp(-κt/2) with κ = 0) is folded into the static part, so the
@@ -231,6 +241,7 @@ class ClosedEvolution:
         self.dims = problem.dims
         self.blocks: list[_Block] = []
         self._projection_cache: dict = {}
+        self._keyed_ops: dict[int, tuple] = {}  # id(op) -> (op, CSR form, content key)
         self._expect_cache: dict = {}
         self.info: dict = {"solver": "closed"}
         self.H, self.driven = _fold_constant_drives(problem)
@@ -242,8 +253,7 @@ class ClosedEvolution:
     # ----------------------------------------------------------------- construction
     def _diagonalize(self) -> None:
         H = self.H
-        self.labels = sector_labels(H)
-        plans = plan_sectors(self.problem, H, self.labels)
+        self.labels, plans = sector_plan(self.problem, H)
         eig_cache: dict[int, tuple] = {}
         grid: dict[int, _GridSector] = {}
         for plan in plans:
@@ -352,14 +362,13 @@ class ClosedEvolution:
         Sectors propagated along the grid are never stored whole: the first expectation on the
         grid evaluates, in the same pass, the operators a run asks for next (H_B, H_C, H_I, H_B²,
         the top Fock level), and later requests for them are read from that pass."""
-        op = sp.csr_matrix(op)
+        op, key = self._keyed(op)
         grid = t is None
         t = self.times if grid else np.atleast_1d(np.asarray(t, dtype=float))
-        key = _op_key(op)
         if grid and key in self._expect_cache:
             return self._expect_cache[key].copy()
         if self.can_evaluate_anywhere and not self._propagated:
-            projected = self._projected(op)
+            projected = self._projected(op, key)
             if projected is not None:
                 return self._expect_in_eigenbasis(projected, t)
         ops, keys = [op], [key]
@@ -415,10 +424,19 @@ class ClosedEvolution:
                 out[rows] += b.weight * np.einsum("ti,ti->t", phi.conj(), phi @ o.T).real
         return out
 
-    def _projected(self, op: sp.csr_matrix) -> list[np.ndarray] | None:
+    def _keyed(self, op: sp.spmatrix) -> tuple[sp.csr_matrix, tuple]:
+        """(op as CSR, its content key), remembered for the very object passed: refining P_max
+        asks for the same H_B hundreds of times, and hashing it each time cost more than the
+        evaluation (an operator changed in place after its first use is not supported)."""
+        seen = self._keyed_ops.get(id(op))
+        if seen is None or seen[0] is not op:
+            csr = sp.csr_matrix(op)
+            seen = self._keyed_ops[id(op)] = (op, csr, _op_key(csr))
+        return seen[1], seen[2]
+
+    def _projected(self, op: sp.csr_matrix, key: tuple) -> list[np.ndarray] | None:
         """V†O_sV per block, or None when O couples sectors; cached by content (refining a
         maximum asks for the same operator many times)."""
-        key = _op_key(op)
         if key not in self._projection_cache:
             coo = op.tocoo()
             if np.all(self.labels[coo.row] == self.labels[coo.col]):
