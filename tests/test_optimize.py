@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import alive, children
 from typer.testing import CliRunner
 
 import qbattery
@@ -117,27 +118,6 @@ def test_an_interrupted_search_resumes_as_if_never_stopped(tmp_path):
     assert [r["params"] for r in counted] == [r["params"] for r in straight.trials]
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-
-
 def _complete(db: Path) -> int:
     if not db.exists():
         return 0
@@ -158,14 +138,14 @@ def test_a_killed_search_leaves_no_workers_and_resumes(tmp_path):
     deadline = time.monotonic() + 60
     while _complete(db) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    workers = _children(proc.pid)
+    workers = sorted(children(proc.pid))
     assert proc.poll() is None and len(workers) >= 2, "the search ended before it was killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 10
-    while any(map(_alive, workers)) and time.monotonic() < deadline:
+    while any(map(alive, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(map(_alive, workers)), "workers outlived the killed search"
+    assert not any(map(alive, workers)), "workers outlived the killed search"
     assert not js.exists()
 
     args[args.index("--workers") + 1] = "1"  # the worker count is no part of the study

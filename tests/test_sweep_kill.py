@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from processes import alive, children
 
 import qbattery
 from qbattery.sweep import WorkerDied, _run_point, sweep
@@ -49,25 +50,6 @@ if __name__ == "__main__":
     print(p.pid, flush=True)
     time.sleep(120)
 """
-
-
-def children(pid: int) -> set[int]:
-    found = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found |= {int(c) for c in (task / "children").read_text().split()}
-        except OSError:  # the task ended meanwhile
-            pass
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for a reaper is dead: it holds no memory and runs nothing)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def wait_for(condition, timeout: float, what: str):
