@@ -349,3 +349,15 @@ def _run(spec):
 
 def _never(spec):
     raise AssertionError("computed a point")
+
+
+def test_a_narrower_grid_into_a_finished_file_is_refused_not_losing_points(tmp_path):
+    out = tmp_path / "s.nc"
+    run = Counting()
+    sweep(BASE, [("B", [0.5, 1.0]), ("h", [1.0, 2.0])], out, run_point=run)
+    with pytest.raises(SpecError, match=r"--over: .*holds 2 computed point\(s\) outside"):
+        sweep(BASE, [("B", [0.5, 1.0])], out, run_point=run)  # h = 1.0 only: drops two points
+    assert xr.open_dataset(out).sizes == {"B": 2, "h": 2, "t": 41}  # untouched
+    sweep(BASE, [("B", [0.5, 1.0, 2.0]), ("h", [1.0, 2.0])], out, run_point=run)  # a superset
+    sweep(BASE, [("B", [0.5])], out, run_point=run, restart=True)  # or discard them knowingly
+    assert xr.open_dataset(out).sizes == {"B": 1, "t": 41}

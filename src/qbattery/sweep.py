@@ -16,7 +16,8 @@ Never lose or redo work:
 * ``OUT.partial/manifest.json`` (written at the start) and the file's ``base_spec`` attribute hold
   the base spec: a sweep into them with a changed spec is refused, naming the dotted fields that
   differ, unless ``restart`` (``--restart``) discards the old points. Changing only the swept
-  values is not a change of spec.
+  values is not a change of spec, but a grid that leaves out points already computed there is
+  refused too (the file would lose them): extend it, write elsewhere, or ``--restart``.
 
 A point that raises (a SpecError, a memory refusal for one N, ...) is recorded with its error and
 the sweep goes on; the summary lists the failures (the CLI then exits 1).
@@ -129,6 +130,14 @@ def plan_sweep(
             if "error" not in record:  # a failed point is tried again
                 done[point_key(record["spec"])] = record
     keys = [point_key(p) for p in points]
+    outside = set(done) - set(keys)
+    if outside:  # the new file would hold only this grid: those points would be lost
+        raise SpecError(
+            "--over",
+            f"{out} already holds {len(outside)} computed point(s) outside this grid, which "
+            "writing it would discard; extend the grid to include them, choose another output, "
+            "or pass --restart (restart=True) to discard them",
+        )
     return Plan(out, base_dict, over, paths, grid, specs, points, keys, done, partial, restart)
 
 
