@@ -121,3 +121,17 @@ def test_kept_states_survive_the_result_file(tmp_path, suffix, solver, noise, st
             np.testing.assert_array_equal(theirs, ours)
     else:
         assert back.states.full is None
+
+
+def test_result_readers_leave_kept_states_out(tmp_path):
+    from qbattery.plot import plot_file
+    from qbattery.result_data import open_result
+
+    path = qbattery.simulate(spec("permutational", {"local_decay": 0.2}, n=3)).save(
+        tmp_path / "r.nc"
+    )
+    data = open_result(path)
+    assert data.sweep_dims == [] and set(data.series) == {"energy", "purity"}
+    assert not any(name.startswith(("battery_", "full_")) for name in data.summary)
+    plot_file(path, tmp_path / "r.png")
+    assert (tmp_path / "r.png").stat().st_size > 1000

@@ -189,6 +189,11 @@ def _with_summary(ds):
 
 
 def _describe(path: Path, ds) -> ResultData:
+    from qbattery.states import STATE_PREFIXES
+
+    # kept quantum states ([output] states) are neither series nor summaries: left out here
+    kept = [k for k in ds.variables if str(k).startswith(STATE_PREFIXES) or k == "state_t"]
+    ds = ds.drop_vars(kept)
     time_dim = None
     if "t" in ds.dims:
         time_dim = "t"
