@@ -251,3 +251,18 @@ def test_the_search_plot(tmp_path):
     path = plot_search(two, tmp_path / "search.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["search.png"]
+
+
+def test_varied_names_are_those_of_a_sweep():
+    """``N`` is the battery size, as in ``qbattery sweep --over N=...``."""
+    seen = []
+
+    def evaluate(spec, objective):
+        seen.append(spec["system"]["spins"])
+        return evaluate_point(spec, objective)
+
+    result = optimize(EXAMPLE, "E_max", {"N": (1, 3, "int")}, trials=4, seed=0, evaluate=evaluate)
+    assert set(seen) <= {1, 2, 3} and len(seen) == 4
+    assert set(result.best_params) == {"N"}
+    with pytest.raises(qbattery.SpecError, match=r"--vary: 'zz' is not a parameter"):
+        optimize(EXAMPLE, "E_max", {"zz": (0.0, 1.0)}, trials=1)

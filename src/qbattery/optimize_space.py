@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qbattery.spec import Spec, SpecError, validate_spec
-from qbattery.sweep import point_spec
+from qbattery.sweep_grid import point_spec, resolve_name
 
 # summary keys of qbattery.simulate and the series each needs in [output] series
 SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
@@ -113,7 +113,7 @@ class Search:
     @property
     def key(self) -> dict:
         """What a study is made for; the varied names' values in the base spec do not count."""
-        masked = point_spec(self.base, dict.fromkeys(self.space))
+        masked = point_spec(self.base, self._paths(dict.fromkeys(self.space)))
         return {
             "spec": _digest(masked),
             "objective": self.objective,
@@ -127,7 +127,12 @@ class Search:
 
     def point(self, params: Mapping) -> dict:
         """The spec of one trial."""
-        return point_spec(self.base, dict(params))
+        return point_spec(self.base, self._paths(params))
+
+    def _paths(self, params: Mapping) -> dict:
+        """Varied names as spec paths: ``N`` → system.spins, ``cutoff``, parameters, ... (as a
+        sweep names them, :func:`qbattery.sweep_grid.resolve_name`)."""
+        return {resolve_name(self.base, name, "--vary"): v for name, v in params.items()}
 
     def distributions(self) -> dict:
         from optuna.distributions import FloatDistribution, IntDistribution
@@ -164,11 +169,9 @@ def prepare(spec: Spec | dict | str | Path, objective: str, vary: Mapping, maxim
     if not vary:
         raise SpecError("--vary", "give at least one NAME=lo:hi to vary")
     space = {name: as_range(name, value) for name, value in vary.items()}
-    params = base.get("parameters", {})
-    for name in space:
-        if "." not in name and name not in params:
-            known = ", ".join(params) or "none"
-            raise SpecError("--vary", f"{name!r} is not a parameter of the spec (known: {known})")
+    paths = [resolve_name(base, name, "--vary") for name in space]  # a clear error if unknown
+    if len(set(paths)) != len(paths):
+        raise SpecError("--vary", "each spec field may be varied once (N is system.spins)")
     search = Search(base, objective, maximize, space)
     middle = {n: _middle(r) for n, r in space.items()}
     for name, r in space.items():  # each end, the other names in the middle of their ranges

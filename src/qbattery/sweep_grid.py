@@ -86,7 +86,7 @@ def _parse_range(name: str, values: str) -> list:
     return out
 
 
-def resolve_name(base: dict, name: str) -> str:
+def resolve_name(base: dict, name: str, option: str = "--over") -> str:
     """The dotted spec path a swept name sets: a parameter, ``N`` (battery size), ``N_C`` (bath
     size), ``cutoff`` (the mode's), or a dotted path as written. ``base`` is a validated spec."""
     if "." in name:
@@ -103,7 +103,7 @@ def resolve_name(base: dict, name: str) -> str:
         return "system.mode.cutoff"
     known = ", ".join(params) or "none"
     raise SpecError(
-        "--over",
+        option,
         f"{name!r} is not a parameter of the spec (known: {known}; also N, N_C with a bath, "
         "cutoff with a mode, or a dotted spec path such as time.t_max)",
     )
