@@ -25,7 +25,7 @@ class Meta(NamedTuple):
     """What a reader needs to label one quantity."""
 
     long_name: str
-    units: str
+    units: str | None  # None: not known (a parameter), no units attribute is written
     description: str = ""
 
 
@@ -95,8 +95,8 @@ TIME_META = Meta("time", TIME)
 METADATA: dict[str, Meta] = {"t": TIME_META, **SERIES_META, **SUMMARY_META, **SWEPT_META}
 
 PARAMETER_NOTE = (
-    "written in E: qbattery cannot tell an energy or rate (E, the same number as E/hbar) from a "
-    "dimensionless parameter"
+    "in the units the spec writes it in: an energy or rate in E (the same number as E/hbar), or "
+    "dimensionless; qbattery cannot tell which, so no units attribute is written"
 )
 
 
@@ -105,7 +105,7 @@ def metadata(name: str, spec: dict | None = None) -> Meta | None:
     if name in METADATA:
         return METADATA[name]
     if name in ((spec or {}).get("parameters") or {}):
-        return Meta(f"parameter {name}", ENERGY, PARAMETER_NOTE)
+        return Meta(f"parameter {name}", None, PARAMETER_NOTE)
     return None
 
 
@@ -121,7 +121,8 @@ def annotate(ds, spec: dict):
             variable.attrs.setdefault("long_name", str(name))
             continue
         variable.attrs.setdefault("long_name", meta.long_name)
-        variable.attrs.setdefault("units", meta.units)
+        if meta.units is not None:
+            variable.attrs.setdefault("units", meta.units)
         if meta.description:
             variable.attrs.setdefault("description", meta.description)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
