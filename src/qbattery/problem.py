@@ -194,7 +194,7 @@ def _builtins(spec: Spec) -> dict[str, float]:
     return out
 
 
-def _parameters(spec: Spec) -> dict[str, complex]:
+def parameter_values(spec: Spec) -> dict[str, complex]:
     """The parameters' values, front to back: the validated Spec keeps them in an order where
     each follows the ones it uses (:func:`qbattery.expr.dependency_order`), whatever was written."""
     env: dict[str, complex] = _builtins(spec)
@@ -206,11 +206,11 @@ def _parameters(spec: Spec) -> dict[str, complex]:
             raise SpecError(where, "a parameter name must be an identifier")
         if name in reserved or (name.startswith("s") and "_" in name and name[1].isdigit()):
             raise SpecError(where, f"{name!r} is a built-in symbol and cannot be a parameter")
-        env[name] = _constant(value, env, where)
+        env[name] = constant_value(value, env, where)
     return env
 
 
-def _constant(value, env: dict, where: str) -> complex:
+def constant_value(value, env: dict, where: str) -> complex:
     try:
         out = expr.evaluate(value, env).constant()
     except expr.ExprError as err:
@@ -283,7 +283,7 @@ def build_problem(spec: Spec | dict) -> Problem:
     """Turn a spec into a :class:`Problem`, raising :class:`SpecError` on any invalid entry."""
     spec = validate_spec(spec)
     s = spec.system
-    params = _parameters(spec)
+    params = parameter_values(spec)
 
     if s.spins is not None:
         battery = _spin_space("spins", s.spins, BATTERY_SPIN_SYMBOLS)
@@ -389,7 +389,7 @@ def _battery_state(problem: Problem, choice) -> np.ndarray:
 
 
 def _numbers(values, problem: Problem, where: str) -> list[float]:
-    return [_constant(v, problem.params, where).real for v in values]
+    return [constant_value(v, problem.params, where).real for v in values]
 
 
 def _spin_dicke(j: float, k, where: str) -> np.ndarray:
@@ -494,14 +494,14 @@ def _complex(value, problem: Problem, where: str) -> complex:
         re, im = _numbers(value, problem, where)
         return complex(re, im)
     if isinstance(value, int | float | str) and not isinstance(value, bool):
-        return _constant(value, problem.params, where)
+        return constant_value(value, problem.params, where)
     raise SpecError(where, "a coherent amplitude is a number or [re, im]")
 
 
 def _count_value(value, problem: Problem, where: str) -> int:
     """A number of excitations: an integer, or an expression with an integer value ("N")."""
     if isinstance(value, str):
-        x = _constant(value, problem.params, where)
+        x = constant_value(value, problem.params, where)
         n = round(x.real)
         if x.imag or abs(x.real - n) > 1e-9 * max(1.0, abs(x.real)) or n < 0:
             raise SpecError(where, f"{value!r} = {x.real:g} is not a non-negative integer")

@@ -447,10 +447,11 @@ def validate_spec(data: dict | Spec) -> Spec:
 def _cutoff_value(spec: Spec) -> int:
     """The cutoff a ``cutoff = "expr"`` asks for (N, N_C and the parameters known), rounded up:
     ``"N + 8*sqrt(N) + 4"`` holds a coherent charger |α = √N⟩ to 1e-6 of its norm up to N = 40."""
-    from qbattery.problem import _constant, _parameters  # the parameters as every solver sees them
+    # the parameters as every solver sees them
+    from qbattery.problem import constant_value, parameter_values
 
     where, text = "system.mode.cutoff", spec.system.mode.cutoff
-    value = _constant(text, _parameters(spec), where)
+    value = constant_value(text, parameter_values(spec), where)
     if value.imag:
         raise SpecError(where, f"{text!r} = {value} is not a real number")
     n = round(value.real)

@@ -75,10 +75,10 @@ class _Deriver:
     # parameters ------------------------------------------------------------
     def params(self, override: dict | None = None) -> dict:
         """Parameter values (with the built-in N), ``override`` replacing entries by name."""
-        from qbattery.problem import _parameters
+        from qbattery.problem import parameter_values
 
         if not hasattr(self, "_base"):
-            self._base = _parameters(self.spec)  # checks names once
+            self._base = parameter_values(self.spec)  # checks names once
         if not override:
             return dict(self._base)
         for k in override:
