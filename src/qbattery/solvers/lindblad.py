@@ -50,6 +50,9 @@ TAYLOR_REACH = 10.0  # largest h‖L‖₁ of one Taylor expansion (rounding gro
 TAYLOR_TERMS = 100  # never reached with h‖L‖₁ ≤ TAYLOR_REACH (10^100/100! < 1e-57)
 TAYLOR_TOL = 2.0**-53
 DENSE_EXPM = 300  # largest block exponentiated densely (e^{LΔt} once, then steps)
+# eigenmodes of a small block serve evaluations between grid points only while their
+# eigenvectors are this well conditioned (error ~ cond × 1e-16)
+EIG_COND_MAX = 1e6
 ODE_METHOD = "DOP853"
 TRACE_WARN = 1e-6
 POSITIVITY_WARN = 1e-6
@@ -421,6 +424,8 @@ class LindbladEvolution:
         y0 = [self.sectors.initial_vector(b, problem.initial) for b in self.blocks]
         self.states: list[np.ndarray] = [None] * len(self.blocks)  # (T, block size) each
         self._norms: dict[int, float] = {}  # ‖L_k‖₁, for evaluations between grid points
+        self._weights_of: dict[int, tuple] = {}  # id(op) -> (op, its block weights)
+        self._modes: dict[int, tuple | None] = {}  # small blocks' eigenmodes (_eigenmodes)
         rest, used = [], set()
         for n, block in enumerate(self.blocks):
             if method in ("auto", "expm") and block.size <= DENSE_EXPM:
@@ -515,21 +520,46 @@ class LindbladEvolution:
             if n not in self._norms:
                 self._norms[n] = float(abs(L).sum(axis=0).max()) if L.nnz else 0.0
             chunk = np.empty((len(t), states.shape[1]), dtype=complex)
+            modes = self._eigenmodes(n) if L.shape[0] <= DENSE_EXPM else None
             for m, (i, x) in enumerate(zip(before, t, strict=True)):
-                chunk[m] = _expm_vector(L, states[i], x - self.times[i], self._norms[n])
+                dt = x - self.times[i]
+                if modes is not None:  # a small block: e^{LΔt} = W e^{ΛΔt} W⁻¹
+                    W, W_inv, lam = modes
+                    chunk[m] = W @ (np.exp(lam * dt) * (W_inv @ states[i]))
+                else:
+                    chunk[m] = _expm_vector(L, states[i], dt, self._norms[n])
             out.append(chunk)
         return out
 
+    def _eigenmodes(self, n: int):
+        """(W, W⁻¹, Λ) of a small block's generator, for evaluations between grid points, or
+        None when its eigenvectors are too ill-conditioned (then Taylor series, exact)."""
+        if n not in self._modes:
+            lam, W = la.eig(self.generators[n].toarray())
+            cond = np.linalg.cond(W)
+            self._modes[n] = (W, la.inv(W), lam) if cond < EIG_COND_MAX else None
+        return self._modes[n]
+
+    def _weights(self, op: sp.spmatrix) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """The blocks O sees: O_ji for each stored ρ_ij, and O_ij for the mirrored ρ_ji;
+        remembered for the object passed (refining a maximum asks for H_B again and again; an
+        operator changed in place after its first use is not supported)."""
+        seen = self._weights_of.get(id(op))
+        if seen is None or seen[0] is not op:
+            csr = sp.csr_matrix(op)
+            weights = {}
+            for n, b in enumerate(self.blocks):
+                w = np.asarray(csr[b.cols, b.rows]).ravel()
+                wm = np.asarray(csr[b.rows, b.cols]).ravel() if b.mirrored else np.zeros(0)
+                if w.any() or wm.any():
+                    weights[n] = (w, wm)
+            seen = self._weights_of[id(op)] = (op, weights)
+        return seen[1]
+
     def expect(self, op: sp.spmatrix, t: np.ndarray | None = None) -> np.ndarray:
         """Re Tr[O ρ(t)] on the grid (or at times ``t`` for a time-independent generator)."""
-        op = sp.csr_matrix(op)
         times = self.times if t is None else np.atleast_1d(np.asarray(t, dtype=float))
-        weights = {}  # blocks O sees: O_ji for each stored ρ_ij, and O_ij for the mirrored ρ_ji
-        for n, b in enumerate(self.blocks):
-            w = np.asarray(op[b.cols, b.rows]).ravel()
-            wm = np.asarray(op[b.rows, b.cols]).ravel() if b.mirrored else np.zeros(0)
-            if w.any() or wm.any():
-                weights[n] = (w, wm)
+        weights = self._weights(op)
         out = np.zeros(len(times))
         for start in range(0, len(times), TIME_CHUNK):
             rows = slice(start, start + TIME_CHUNK)
@@ -555,7 +585,7 @@ class LindbladEvolution:
         """Reduced battery states ρ_B(t) = Tr_C ρ(t), in chunks: (grid rows, array (k, dB, dB))."""
         dB, dC = self.dims
         maps = []  # entries with equal charger index, summed into ρ_B[i // dC, j // dC]
-        for b in self.blocks:
+        for b in self.blocks if dC > 1 else []:
             keep = np.flatnonzero(b.rows % dC == b.cols % dC)
             flat = (b.rows[keep] // dC) * dB + b.cols[keep] // dC
             maps.append(sp.csr_matrix((np.ones(len(keep)), (flat, keep)), (dB * dB, b.size)))
@@ -566,7 +596,12 @@ class LindbladEvolution:
                 None if t is None else times[rows], rows, list(range(len(self.blocks)))
             )
             rho = np.zeros((rows.stop - rows.start, dB, dB), dtype=complex)
-            for y, P, b in zip(chunk, maps, self.blocks, strict=True):
+            for y, P, b in zip(chunk, maps or [None] * len(chunk), self.blocks, strict=True):
+                if dC == 1:  # no charger: ρ_B is ρ, each entry stored once (no sum over C)
+                    rho[:, b.rows, b.cols] = y
+                    if b.mirrored:
+                        rho[:, b.cols, b.rows] = y.conj()
+                    continue
                 part = (P @ y.T).T.reshape(-1, dB, dB)
                 rho += part
                 if b.mirrored:
@@ -740,5 +775,12 @@ def steady_state(problem, t: float | None = None, coherences: bool = True) -> St
 
 @register("lindblad")
 def solve_lindblad(problem) -> LindbladEvolution:
+    """The bare basis, or the eigenbasis of H where the generator splits only there
+    (:mod:`qbattery.solvers.lindblad_dressed`: strongly driven atoms)."""
+    from qbattery.solvers.lindblad_dressed import DressedEvolution, dressed_problem
+
     run = problem.spec.run
+    found = dressed_problem(problem)
+    if found is not None:
+        return DressedEvolution(problem, *found, rtol=run.rtol, atol=run.atol)
     return LindbladEvolution(problem, rtol=run.rtol, atol=run.atol)

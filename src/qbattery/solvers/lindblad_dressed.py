@@ -1,0 +1,120 @@
+"""The Lindblad engine in the eigenbasis of H (the dressed basis), where a weak symmetry hides.
+
+A strongly driven battery, e.g. Pokhrel & Gea-Banacloche's secular master equation (PRA 2025,
+Eq. 7: H = Ω'J'_z with jumps J'_z, J'_±, the primes meaning the dressed axes), has no conserved
+charge in the bare Dicke basis: H = Δ S_z − Ω_R S_x mixes every level, so the generator is one
+block of (N + 1)² entries, and a stiff one (‖L‖₁ ∝ N Ω_P). In the eigenbasis of H every jump
+shifts the dressed level by a fixed amount, so the coherence order k is a weak U(1) charge and
+ρ splits into N + 1 blocks of at most N + 1 entries, each exponentiated exactly.
+
+:func:`dressed_problem` finds that basis when the problem has no charger, a time-independent H
+with a non-degenerate spectrum and a bare basis without such a charge, and every jump operator,
+in the eigenbasis, has its entries on one diagonal (to round-off, which is dropped and recorded).
+:class:`DressedEvolution` then runs :class:`~qbattery.solvers.lindblad.LindbladEvolution` there
+and answers in the bare basis: expectations of bare operators O as Tr[(V†OV) ρ'], states as
+V ρ' V†.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import scipy.sparse as sp
+
+from qbattery.solvers.lindblad import DENSE_EXPM, LindbladEvolution, find_symmetry
+
+#: Largest space diagonalized to look for the dressed basis (a dense eigh, once).
+DRESSED_MAX_DIM = 2000
+#: Entries of a rotated jump operator below this fraction of its largest are round-off.
+ROUND_OFF = 1e-12
+
+
+def dressed_problem(problem):
+    """(the problem in the eigenbasis of H, V) when its generator splits there, else None."""
+    if problem.charger.dim != 1 or problem.H_driven or not problem.collapse:
+        return None
+    if problem.dim > DRESSED_MAX_DIM or problem.local_noise:
+        return None
+    if problem.dim**2 <= DENSE_EXPM:
+        return None  # the bare generator is exponentiated densely: nothing to gain
+    if any(not rate.is_constant for _, rate, _ in problem.collapse):
+        return None
+    if find_symmetry(problem)[0] == "excitation_number":
+        return None  # the bare basis already splits as finely
+    energies, V = np.linalg.eigh(problem.H_static.toarray())
+    gaps = np.diff(energies)
+    if gaps.size and gaps.min() <= 1e-9 * max(1.0, float(np.abs(energies).max())):
+        return None  # degenerate: the eigenbasis is not unique, nor its pattern
+    collapse, dropped = [], 0.0
+    for name, rate, L in problem.collapse:
+        rotated = V.conj().T @ L.toarray() @ V
+        scale = float(np.abs(rotated).max())
+        if scale == 0:
+            collapse.append((name, rate, sp.csr_matrix(rotated.shape, dtype=complex)))
+            continue
+        keep = np.abs(rotated) > ROUND_OFF * scale
+        rows, cols = np.nonzero(keep)
+        if len(set((rows - cols).tolist())) > 1:
+            return None  # this jump moves between dressed levels by more than one amount
+        dropped = max(dropped, float(np.abs(rotated[~keep]).max(initial=0.0)) / scale)
+        collapse.append((name, rate, sp.csr_matrix(np.where(keep, rotated, 0))))
+
+    def rotate(op):
+        return sp.csr_matrix(V.conj().T @ op.toarray() @ V)
+
+    dressed = dataclasses.replace(
+        problem,
+        H_static=sp.diags(energies.astype(complex), format="csr"),
+        H_battery=rotate(problem.H_battery),
+        H_battery_local=rotate(problem.H_battery_local),
+        H_charger=rotate(problem.H_charger),
+        H_coupling=rotate(problem.H_coupling),
+        initial=[(w, V.conj().T @ psi) for w, psi in problem.initial],
+        collapse=collapse,
+    )
+    return dressed, V, dropped
+
+
+class DressedEvolution:
+    """A :class:`LindbladEvolution` of the dressed problem, read in the bare basis."""
+
+    solver = "lindblad"
+
+    def __init__(self, problem, dressed, V: np.ndarray, dropped: float, rtol: float, atol: float):
+        self.problem = problem
+        self.inner = LindbladEvolution(dressed, rtol=rtol, atol=atol)
+        self.V = V
+        self.times = self.inner.times
+        self.dims = self.inner.dims
+        self.info = self.inner.info
+        self.info["basis"] = "dressed (eigenbasis of H)"
+        self.info["dressed_round_off"] = dropped
+        self._rotations: dict[int, tuple] = {}
+
+    @property
+    def can_evaluate_anywhere(self) -> bool:
+        return self.inner.can_evaluate_anywhere
+
+    def _rotated(self, op) -> sp.csr_matrix:
+        """V†OV, remembered for the object passed (as the bare engine remembers its weights)."""
+        seen = self._rotations.get(id(op))
+        if seen is None or seen[0] is not op:
+            rotated = sp.csr_matrix(self.V.conj().T @ sp.csr_matrix(op).toarray() @ self.V)
+            seen = self._rotations[id(op)] = (op, rotated)
+        return seen[1]
+
+    def expect(self, op, t=None) -> np.ndarray:
+        """Re Tr[O ρ(t)] for a bare-basis operator O."""
+        return self.inner.expect(self._rotated(op), t)
+
+    def battery_states(self, t=None):
+        """ρ_B(t) in the bare basis (there is no charger: ρ_B is ρ)."""
+        V = self.V
+        for rows, rho in self.inner.battery_states(t):
+            yield rows, V @ rho @ V.conj().T
+
+    def full_states(self, rows: np.ndarray):
+        V = self.V
+        for rho in self.inner.full_states(rows):
+            yield V @ rho @ V.conj().T
