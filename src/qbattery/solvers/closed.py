@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from qbattery._memo import ByObject
 from qbattery._threads import blas_for
 from qbattery.operators.boson import top_fock_projector
 from qbattery.operators.symmetry import sector_labels
@@ -241,7 +242,7 @@ class ClosedEvolution:
         self.dims = problem.dims
         self.blocks: list[_Block] = []
         self._projection_cache: dict = {}
-        self._keyed_ops: dict[int, tuple] = {}  # id(op) -> (op, CSR form, content key)
+        self._keyed_ops = ByObject()  # op -> (CSR form, content key)
         self._expect_cache: dict = {}
         self.info: dict = {"solver": "closed"}
         self.H, self.driven = _fold_constant_drives(problem)
@@ -425,14 +426,14 @@ class ClosedEvolution:
         return out
 
     def _keyed(self, op: sp.spmatrix) -> tuple[sp.csr_matrix, tuple]:
-        """(op as CSR, its content key), remembered for the very object passed: refining P_max
-        asks for the same H_B hundreds of times, and hashing it each time cost more than the
-        evaluation (an operator changed in place after its first use is not supported)."""
-        seen = self._keyed_ops.get(id(op))
-        if seen is None or seen[0] is not op:
-            csr = sp.csr_matrix(op)
-            seen = self._keyed_ops[id(op)] = (op, csr, _op_key(csr))
-        return seen[1], seen[2]
+        """(op as CSR, its content key), remembered for the object passed: hashing H_B at every
+        evaluation of a refinement cost more than the evaluation."""
+
+        def keyed(o):
+            csr = sp.csr_matrix(o)
+            return csr, _op_key(csr)
+
+        return self._keyed_ops.get(op, keyed)
 
     def _projected(self, op: sp.csr_matrix, key: tuple) -> list[np.ndarray] | None:
         """V†O_sV per block, or None when O couples sectors; cached by content (refining a

@@ -38,6 +38,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, onenormest, splu
 
+from qbattery._memo import ByObject
 from qbattery._threads import single_blas_thread
 from qbattery.operators.boson import truncation_warning
 from qbattery.operators.symmetry import excitation_number, sector_labels
@@ -424,7 +425,7 @@ class LindbladEvolution:
         y0 = [self.sectors.initial_vector(b, problem.initial) for b in self.blocks]
         self.states: list[np.ndarray] = [None] * len(self.blocks)  # (T, block size) each
         self._norms: dict[int, float] = {}  # ‖L_k‖₁, for evaluations between grid points
-        self._weights_of: dict[int, tuple] = {}  # id(op) -> (op, its block weights)
+        self._weights_of = ByObject()  # op -> its block weights (_weights)
         self._modes: dict[int, tuple | None] = {}  # small blocks' eigenmodes (_eigenmodes)
         rest, used = [], set()
         for n, block in enumerate(self.blocks):
@@ -542,19 +543,18 @@ class LindbladEvolution:
 
     def _weights(self, op: sp.spmatrix) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """The blocks O sees: O_ji for each stored ρ_ij, and O_ij for the mirrored ρ_ji;
-        remembered for the object passed (refining a maximum asks for H_B again and again; an
-        operator changed in place after its first use is not supported)."""
-        seen = self._weights_of.get(id(op))
-        if seen is None or seen[0] is not op:
-            csr = sp.csr_matrix(op)
-            weights = {}
+        remembered for the object passed (refining a maximum asks for H_B again and again)."""
+
+        def weights(o):
+            csr, out = sp.csr_matrix(o), {}
             for n, b in enumerate(self.blocks):
                 w = np.asarray(csr[b.cols, b.rows]).ravel()
                 wm = np.asarray(csr[b.rows, b.cols]).ravel() if b.mirrored else np.zeros(0)
                 if w.any() or wm.any():
-                    weights[n] = (w, wm)
-            seen = self._weights_of[id(op)] = (op, weights)
-        return seen[1]
+                    out[n] = (w, wm)
+            return out
+
+        return self._weights_of.get(op, weights)
 
     def expect(self, op: sp.spmatrix, t: np.ndarray | None = None) -> np.ndarray:
         """Re Tr[O ρ(t)] on the grid (or at times ``t`` for a time-independent generator)."""
@@ -572,20 +572,24 @@ class LindbladEvolution:
 
     def full_states(self, rows: np.ndarray) -> Iterator[np.ndarray]:
         """The density matrix ρ(t) of the whole space at each grid row."""
+        yield from self._density([states[rows] for states in self.states])
+
+    def _density(self, chunk: list[np.ndarray]) -> np.ndarray:
+        """ρ (rows, dim, dim) from the blocks' entries at those rows: each entry of ρ is stored
+        in one block (or is the mirror of one)."""
         dim = self.problem.dim
-        for r in rows:
-            rho = np.zeros((dim, dim), dtype=complex)
-            for b, states in zip(self.blocks, self.states, strict=True):
-                rho[b.rows, b.cols] += states[r]
-                if b.mirrored:
-                    rho[b.cols, b.rows] += states[r].conj()
-            yield rho
+        rho = np.zeros((len(chunk[0]), dim, dim), dtype=complex)
+        for y, b in zip(chunk, self.blocks, strict=True):
+            rho[:, b.rows, b.cols] = y
+            if b.mirrored:
+                rho[:, b.cols, b.rows] = y.conj()
+        return rho
 
     def battery_states(self, t: np.ndarray | None = None) -> Iterator[tuple[slice, np.ndarray]]:
         """Reduced battery states ρ_B(t) = Tr_C ρ(t), in chunks: (grid rows, array (k, dB, dB))."""
         dB, dC = self.dims
         maps = []  # entries with equal charger index, summed into ρ_B[i // dC, j // dC]
-        for b in self.blocks if dC > 1 else []:
+        for b in self.blocks if dC > 1 else []:  # no charger: ρ_B is ρ (_density)
             keep = np.flatnonzero(b.rows % dC == b.cols % dC)
             flat = (b.rows[keep] // dC) * dB + b.cols[keep] // dC
             maps.append(sp.csr_matrix((np.ones(len(keep)), (flat, keep)), (dB * dB, b.size)))
@@ -595,13 +599,11 @@ class LindbladEvolution:
             chunk = self._states_at(
                 None if t is None else times[rows], rows, list(range(len(self.blocks)))
             )
+            if dC == 1:
+                yield rows, self._density(chunk)
+                continue
             rho = np.zeros((rows.stop - rows.start, dB, dB), dtype=complex)
-            for y, P, b in zip(chunk, maps or [None] * len(chunk), self.blocks, strict=True):
-                if dC == 1:  # no charger: ρ_B is ρ, each entry stored once (no sum over C)
-                    rho[:, b.rows, b.cols] = y
-                    if b.mirrored:
-                        rho[:, b.cols, b.rows] = y.conj()
-                    continue
+            for y, P, b in zip(chunk, maps, self.blocks, strict=True):
                 part = (P @ y.T).T.reshape(-1, dB, dB)
                 rho += part
                 if b.mirrored:

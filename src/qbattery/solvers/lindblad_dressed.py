@@ -22,6 +22,7 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 
+from qbattery._memo import ByObject
 from qbattery.solvers.lindblad import DENSE_EXPM, LindbladEvolution, find_symmetry
 
 #: Largest space diagonalized to look for the dressed basis (a dense eigh, once).
@@ -31,7 +32,8 @@ ROUND_OFF = 1e-12
 
 
 def dressed_problem(problem):
-    """(the problem in the eigenbasis of H, V) when its generator splits there, else None."""
+    """(the problem in the eigenbasis of H, V, the largest round-off dropped from a jump) when
+    its generator splits there, else None."""
     if problem.charger.dim != 1 or problem.H_driven or not problem.collapse:
         return None
     if problem.dim > DRESSED_MAX_DIM or problem.local_noise:
@@ -48,32 +50,34 @@ def dressed_problem(problem):
         return None  # degenerate: the eigenbasis is not unique, nor its pattern
     collapse, dropped = [], 0.0
     for name, rate, L in problem.collapse:
-        rotated = V.conj().T @ L.toarray() @ V
-        scale = float(np.abs(rotated).max())
+        jump = V.conj().T @ L.toarray() @ V
+        scale = float(np.abs(jump).max())
         if scale == 0:
-            collapse.append((name, rate, sp.csr_matrix(rotated.shape, dtype=complex)))
+            collapse.append((name, rate, sp.csr_matrix(jump.shape, dtype=complex)))
             continue
-        keep = np.abs(rotated) > ROUND_OFF * scale
+        keep = np.abs(jump) > ROUND_OFF * scale
         rows, cols = np.nonzero(keep)
         if len(set((rows - cols).tolist())) > 1:
             return None  # this jump moves between dressed levels by more than one amount
-        dropped = max(dropped, float(np.abs(rotated[~keep]).max(initial=0.0)) / scale)
-        collapse.append((name, rate, sp.csr_matrix(np.where(keep, rotated, 0))))
-
-    def rotate(op):
-        return sp.csr_matrix(V.conj().T @ op.toarray() @ V)
+        dropped = max(dropped, float(np.abs(jump[~keep]).max(initial=0.0)) / scale)
+        collapse.append((name, rate, sp.csr_matrix(np.where(keep, jump, 0))))
 
     dressed = dataclasses.replace(
         problem,
         H_static=sp.diags(energies.astype(complex), format="csr"),
-        H_battery=rotate(problem.H_battery),
-        H_battery_local=rotate(problem.H_battery_local),
-        H_charger=rotate(problem.H_charger),
-        H_coupling=rotate(problem.H_coupling),
+        H_battery=rotated(V, problem.H_battery),
+        H_battery_local=rotated(V, problem.H_battery_local),
+        H_charger=rotated(V, problem.H_charger),
+        H_coupling=rotated(V, problem.H_coupling),
         initial=[(w, V.conj().T @ psi) for w, psi in problem.initial],
         collapse=collapse,
     )
     return dressed, V, dropped
+
+
+def rotated(V: np.ndarray, op) -> sp.csr_matrix:
+    """V†OV: a bare-basis operator in the dressed basis."""
+    return sp.csr_matrix(V.conj().T @ sp.csr_matrix(op).toarray() @ V)
 
 
 class DressedEvolution:
@@ -90,7 +94,7 @@ class DressedEvolution:
         self.info = self.inner.info
         self.info["basis"] = "dressed (eigenbasis of H)"
         self.info["dressed_round_off"] = dropped
-        self._rotations: dict[int, tuple] = {}
+        self._rotations = ByObject()  # op -> V†OV
 
     @property
     def can_evaluate_anywhere(self) -> bool:
@@ -98,11 +102,7 @@ class DressedEvolution:
 
     def _rotated(self, op) -> sp.csr_matrix:
         """V†OV, remembered for the object passed (as the bare engine remembers its weights)."""
-        seen = self._rotations.get(id(op))
-        if seen is None or seen[0] is not op:
-            rotated = sp.csr_matrix(self.V.conj().T @ sp.csr_matrix(op).toarray() @ self.V)
-            seen = self._rotations[id(op)] = (op, rotated)
-        return seen[1]
+        return self._rotations.get(op, lambda o: rotated(self.V, o))
 
     def expect(self, op, t=None) -> np.ndarray:
         """Re Tr[O ρ(t)] for a bare-basis operator O."""
