@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qbattery.spec import SpecError
+from qbattery.spec import STATE_SERIES, SpecError
 
 GiB = 2.0**30
 COMPLEX = 16
@@ -276,7 +276,7 @@ def spec_parts(spec, solver: str) -> list[Part]:
         # (the check that this is the 2^N ground state works irrep by irrep, on the few lowest
         # levels of each spin-j block: nothing of size Σ_j (2j+1))
     parts += _kept_state_parts(spec, solver, T, dB, dim)
-    state = bool(wanted & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
+    state = bool(wanted & STATE_SERIES)
     chunk = min(512, T)  # TIME_CHUNK of the Lindblad solver
     if solver == "closed" and state:  # the closed solver caps a chunk's ρ_B in memory
         from qbattery.solvers.closed import time_chunk
@@ -408,7 +408,7 @@ def closed_parts(problem) -> list[Part]:
         ]  # fmt: skip
     largest = max(max(blocks), 1)
     series = set(problem.spec.output.series)
-    state_series = bool(series & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
+    state_series = bool(series & STATE_SERIES)
     chunk = closed.time_chunk(T, dim, components, z.battery if state_series else 1)
     # every grid point: phases e^{-iEt} and one d² product per eigen block and operator (a
     # Chebyshev sector: its states, counted above, and one sparse product per operator); the

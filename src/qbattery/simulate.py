@@ -19,10 +19,9 @@ from qbattery.problem import BATTERY_SPIN_SYMBOLS, Problem, build_problem
 from qbattery.progress import reporting
 from qbattery.result import Result
 from qbattery.solvers import choose_solver, solve
-from qbattery.spec import Spec, SpecError, load_spec, validate_spec
+from qbattery.spec import STATE_SERIES, Spec, SpecError, load_spec, validate_spec
 from qbattery.states import collect_states
 
-STATE_SERIES = {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"}
 PART_MATRICES = {
     "battery": lambda p: p.H_battery,
     "battery_squared": lambda p: p.H_battery @ p.H_battery,

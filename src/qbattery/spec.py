@@ -48,6 +48,8 @@ SERIES = (
     "v",
     "w",
 )
+# the series computed from the battery's reduced state ρ_B(t) (the others are expectations)
+STATE_SERIES = frozenset({"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
 MAX_CUTOFF = 100_000
 MAX_SPINS = 100_000
 

@@ -20,6 +20,7 @@ or that and the full state of battery ⊗ charger (``states = "full"``). How a m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -122,7 +123,7 @@ def collect_states(problem, evolution) -> States | None:
     t = evolution.times[rows]
     layout = layout_of(problem)
     if hasattr(evolution, "battery_blocks"):
-        layout = Layout(**{**layout.__dict__, "battery": "spin_blocks"})
+        layout = dataclasses.replace(layout, battery="spin_blocks")
         battery = _block_states(evolution, rows)
     elif hasattr(evolution, "battery_states"):
         battery = _grid_states(evolution.battery_states(), rows)

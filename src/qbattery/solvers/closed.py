@@ -24,7 +24,7 @@ from qbattery.operators.symmetry import sector_labels
 from qbattery.progress import report
 from qbattery.solvers import register
 from qbattery.solvers.chebyshev import C_CALL, C_SPMV, C_VEC, ChebyshevPropagator, gershgorin
-from qbattery.spec import Run, SpecError
+from qbattery.spec import STATE_SERIES, Run, SpecError
 
 # Per sector, the cheaper of two exact paths (cost model below, in seconds, calibrated on the
 # 2-core development box with one BLAS thread, OpenBLAS, numpy 2 / scipy 1.1x):
@@ -493,8 +493,6 @@ class ClosedEvolution:
     def _report_pass(self, rows: slice, states: bool) -> None:
         """Progress of the Chebyshev sectors' passes along the grid (their step-by-step work):
         the expectations, then, when the run asks for battery states, the states, half each."""
-        from qbattery.simulate import STATE_SERIES  # lazy: simulate imports the solvers
-
         if self._propagated:
             done = rows.stop / len(self.times)
             two = bool(STATE_SERIES & set(self.problem.spec.output.series))

@@ -68,7 +68,7 @@ from qbattery.solvers.permutational_sectors import (
     _Sector,
     _sector,
 )
-from qbattery.spec import SpecError
+from qbattery.spec import STATE_SERIES, SpecError
 
 POSITIVITY_WARN = 1e-6
 # peak RSS per sector entry, measured (2026-12-02) at TC N = 100: 21.0 GB for one sector of 19.1M
@@ -397,7 +397,7 @@ def solve_permutational(problem) -> PermutationalEvolution:
     times = problem.times
     T, n_battery = len(times), sum((round(2 * j) + 1) ** 2 for j in layout.js)
     wanted = set(problem.spec.output.series)
-    need_state = bool(wanted & {"ergotropy", "ergotropy_symmetric", "purity", "locked_energy"})
+    need_state = bool(wanted & STATE_SERIES)
     parts = {name: np.zeros(T) for name in (*PART_NAMES, "top_fock", "trace")}
     battery = np.zeros((T, n_battery), dtype=complex)
     ks = _sector_order(layout)
