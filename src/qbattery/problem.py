@@ -374,7 +374,9 @@ def _battery_state(problem: Problem, choice) -> np.ndarray:
         if choice == "up":
             return spin.dicke_state(j, space.size)
         if isinstance(choice, dict) and set(choice) == {"dicke"}:
-            return _spin_dicke(j, _count_value(choice["dicke"], problem, f"{where}.dicke"), where)
+            return _spin_dicke(
+                j, count_value(choice["dicke"], problem.params, f"{where}.dicke"), where
+            )
         if isinstance(choice, dict) and set(choice) == {"coherent_spin"}:
             angles = choice["coherent_spin"]
             if not (isinstance(angles, list) and len(angles) == 2):
@@ -463,7 +465,7 @@ def _charger_components(space: Space, choice, problem: Problem) -> list[tuple[fl
             if choice == "vacuum":
                 return [(1.0, boson.fock_state(space.dim, 0))]
             if isinstance(choice, dict) and set(choice) == {"fock"}:
-                n = _count_value(choice["fock"], problem, f"{where}.fock")
+                n = count_value(choice["fock"], problem.params, f"{where}.fock")
                 return [(1.0, boson.fock_state(space.dim, n))]
             if isinstance(choice, dict) and set(choice) == {"coherent"}:
                 alpha = _complex(choice["coherent"], problem, where)
@@ -483,7 +485,7 @@ def _charger_components(space: Space, choice, problem: Problem) -> list[tuple[fl
         if choice == "up":
             return [(1.0, spin.dicke_state(j, space.size))]
         if isinstance(choice, dict) and set(choice) == {"dicke"}:
-            k = _count_value(choice["dicke"], problem, f"{where}.dicke")
+            k = count_value(choice["dicke"], problem.params, f"{where}.dicke")
             return [(1.0, _spin_dicke(j, k, where))]
     raise SpecError(where, f"unknown initial charger state {choice!r} for a {space.kind} charger")
 
@@ -498,10 +500,11 @@ def _complex(value, problem: Problem, where: str) -> complex:
     raise SpecError(where, "a coherent amplitude is a number or [re, im]")
 
 
-def _count_value(value, problem: Problem, where: str) -> int:
-    """A number of excitations: an integer, or an expression with an integer value ("N")."""
+def count_value(value, params: dict, where: str) -> int:
+    """A number of excitations: an integer, or an expression with an integer value ("N") over
+    the parameters ``params`` (:func:`parameter_values`)."""
     if isinstance(value, str):
-        x = constant_value(value, problem.params, where)
+        x = constant_value(value, params, where)
         n = round(x.real)
         if x.imag or abs(x.real - n) > 1e-9 * max(1.0, abs(x.real)) or n < 0:
             raise SpecError(where, f"{value!r} = {x.real:g} is not a non-negative integer")

@@ -217,7 +217,9 @@ class _Deriver:
             th, ph = (self._number(a, params, where) for a in angles)
             r0 = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
         elif isinstance(choice, dict) and set(choice) == {"dicke"}:
-            k = self._count(choice["dicke"], params, where)
+            from qbattery.problem import count_value
+
+            k = count_value(choice["dicke"], params, where)
             n = spec.system.spins
             if not 0 <= k <= n:
                 raise SpecError(where, f"dicke takes an integer number of excitations 0..{n}")
@@ -233,17 +235,6 @@ class _Deriver:
             )
         alpha0, more = self._charger(params)
         return r0, alpha0, warnings + more
-
-    def _count(self, value, params: dict, where: str) -> int:
-        """An integer, or an expression with an integer value ("N")."""
-        if isinstance(value, str):
-            x = self._number(value, params, where)
-            if abs(x - round(x)) > 1e-9 * max(1.0, abs(x)):
-                raise SpecError(where, f"{value!r} = {x:g} is not an integer")
-            return round(x)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise SpecError(where, "takes an integer")
-        return value
 
     def _number(self, value, params: dict, where: str) -> float:
         try:
@@ -263,9 +254,9 @@ class _Deriver:
         if choice == "vacuum":
             return 0j, []
         if isinstance(choice, dict) and set(choice) == {"fock"}:
-            n = self._count(choice["fock"], params, where)
-            if n < 0:
-                raise SpecError(where, "fock takes a non-negative integer")
+            from qbattery.problem import count_value
+
+            n = count_value(choice["fock"], params, where)  # a non-negative integer
             return complex(np.sqrt(n)), [
                 f"mean field: the Fock charger |{n}> is replaced by the coherent amplitude "
                 f"alpha = sqrt({n}) (phase 0)"
