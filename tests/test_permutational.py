@@ -52,26 +52,10 @@ def reference(n, cutoff, coupling, charger, noise, omega_c=1.0, t_max=3.0, point
         "gamma_up": noise.get("local_pumping", 0),
     }
     collapse = bf.local_collapse(n, cutoff, **rates)
-    if "fock" in charger:
-        rho_c = bf.fock_density(cutoff, charger["fock"])
-    else:
-        rho_c = bf.coherent_density(cutoff, charger["coherent"])
-    rho0 = np.kron(np.outer(bf.spins_down(n), bf.spins_down(n).conj()), rho_c)
-    rho0 = rho0 / np.trace(rho0)
+    rho0 = bf.down_with_charger(n, cutoff, charger)
     times = np.linspace(0, t_max, points)
-    rhos = bf.lindblad_evolve(model.H, collapse, rho0, times)
-    out = {k: [] for k in SERIES}
-    for rho in rhos:
-        rb = bf.battery_state(rho, 2**n, cutoff)
-        out["energy"].append(np.trace(model.H_B @ rb).real)
-        out["ergotropy"].append(bf.ergotropy_all(rb, model.H_B))
-        out["ergotropy_symmetric"].append(bf.ergotropy_permutation_invariant(rb, model.H_B, n))
-        out["switching_cost"].append(bf.switching_cost(rho, model.H_I))
-        out["purity"].append(np.trace(rb @ rb).real)
-    out = {k: np.array(v) for k, v in out.items()}
-    out["locked_energy"] = out["energy"] - out["ergotropy"]
-    out["energy"] = out["energy"] - out["energy"][0]
-    return out
+    out = bf.open_battery_series(model, collapse, rho0, times, n, cutoff)
+    return {k: out[k] for k in SERIES}
 
 
 ALL = {"mode_loss": 0.15, "local_decay": 0.1, "local_dephasing": 0.1}

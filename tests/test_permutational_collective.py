@@ -65,30 +65,10 @@ def reference(n, cutoff, coupling, charger, noise=NOISE, t_max=3.0, points=13):
         kappa=noise.get("mode_loss", 0),
         gamma_collective=noise.get("collective_decay", 0),
     )
-    if "fock" in charger:
-        rho_c = bf.fock_density(cutoff, charger["fock"])
-    else:
-        rho_c = bf.coherent_density(cutoff, charger["coherent"])
-    rho0 = np.kron(np.outer(bf.spins_down(n), bf.spins_down(n).conj()), rho_c)
-    rho0 = rho0 / np.trace(rho0)
+    rho0 = bf.down_with_charger(n, cutoff, charger)
     times = np.linspace(0, t_max, points)
-    H_C = np.kron(np.eye(2**n), bf.mode_ops(cutoff)["n"])
-    out = {k: [] for k in SERIES}
-    for rho in bf.lindblad_evolve(model.H, collapse, rho0, times):
-        rb = bf.battery_state(rho, 2**n, cutoff)
-        e = np.trace(model.H_B @ rb).real
-        out["energy"].append(e)
-        out["ergotropy"].append(bf.ergotropy_all(rb, model.H_B))
-        out["ergotropy_symmetric"].append(bf.ergotropy_permutation_invariant(rb, model.H_B, n))
-        out["switching_cost"].append(bf.switching_cost(rho, model.H_I))
-        out["purity"].append(np.trace(rb @ rb).real)
-        out["energy_std"].append(np.sqrt(max(np.trace(model.H_B @ model.H_B @ rb).real - e**2, 0)))
-        out["charger_energy"].append(np.trace(H_C @ rho).real)
-    out = {k: np.array(v) for k, v in out.items()}
-    out["locked_energy"] = out["energy"] - out["ergotropy"]
-    out["energy"] = out["energy"] - out["energy"][0]
-    out["charger_energy"] = out["charger_energy"] - out["charger_energy"][0]
-    return out
+    out = bf.open_battery_series(model, collapse, rho0, times, n, cutoff)
+    return {k: out[k] for k in SERIES}
 
 
 CASES = [
