@@ -21,7 +21,9 @@ from scipy.sparse.linalg import expm_multiply
 import qbattery
 from qbattery.problem import build_problem
 from qbattery.solvers import lindblad
-from qbattery.solvers.lindblad import LindbladEvolution, liouvillian, steady_state
+from qbattery.solvers import steady_state as steady
+from qbattery.solvers.lindblad import LindbladEvolution, liouvillian
+from qbattery.solvers.steady_state import steady_state
 from qbattery.spec import SpecError
 
 TOL = 1e-8
@@ -538,7 +540,7 @@ def test_large_singular_blocks_fall_back_to_the_resolvent(monkeypatch):
     p = build_problem(atoms_spec({"mode_loss": 0.5}, couplings=(0.4, 0.4)))
     p.initial = [(1.0, np.kron(np.array([0, 0, 1, 0], dtype=complex), np.eye(4)[0]))]
     exact = steady_state(p)
-    monkeypatch.setattr(lindblad, "DENSE_STEADY", 2)  # no connected part counts as small
+    monkeypatch.setattr(steady, "DENSE_STEADY", 2)  # no connected part counts as small
     approx = steady_state(p)
     assert approx.method == "resolvent" and not approx.unique and approx.dimension is None
     assert_close("resolvent steady state", approx.rho.toarray(), exact.rho.toarray(), 1e-7)

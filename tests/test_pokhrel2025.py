@@ -30,7 +30,7 @@ from qbattery.models.driven import (
 )
 from qbattery.problem import build_problem
 from qbattery.solvers import dressed_rates as rs
-from qbattery.solvers.lindblad import steady_state
+from qbattery.solvers.steady_state import steady_state
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -49,7 +49,8 @@ from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.scaling import fit_power_law
 from qbattery.simulate import battery_levels, simulate
 from qbattery.solvers import dressed_rates as rs
-from qbattery.solvers.lindblad import LindbladEvolution, steady_state
+from qbattery.solvers.lindblad import LindbladEvolution
+from qbattery.solvers.steady_state import steady_state
 
 PAPER = (
     "Pokhrel & Gea-Banacloche, Large collective power enhancement in dissipative charging of a "

@@ -88,7 +88,7 @@ def _steady_energy(spec: dict) -> float | None:
     """E(∞) = Tr[H_Q ρ_ss] − Tr[H_Q ρ(0)] from the Lindblad engine's steady state (a cross-check:
     None if it fails)."""
     try:
-        from qbattery.solvers.lindblad import steady_state
+        from qbattery.solvers.steady_state import steady_state
 
         problem = build_problem(spec)
         H = problem.H_battery
