@@ -47,11 +47,7 @@ from qbattery.operators import permutational as perm
 from qbattery.operators.boson import top_fock_projector, truncation_warning
 from qbattery.progress import report, share
 from qbattery.solvers import register
-from qbattery.solvers.lindblad import (
-    TAYLOR_REACH,
-    TRACE_WARN,
-    _shift,
-)
+from qbattery.solvers.lindblad import TRACE_WARN, _shift
 from qbattery.solvers.permutational_propagate import (
     CHECKPOINT_BYTES,
     CHECKPOINTS,
@@ -68,6 +64,7 @@ from qbattery.solvers.permutational_sectors import (
     _Sector,
     _sector,
 )
+from qbattery.solvers.taylor import TAYLOR_REACH
 from qbattery.spec import STATE_SERIES, SpecError
 
 POSITIVITY_WARN = 1e-6

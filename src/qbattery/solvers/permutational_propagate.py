@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery.solvers.lindblad import (
+from qbattery.solvers.permutational_sectors import _Layout, _Sector
+from qbattery.solvers.taylor import (
     TAYLOR_REACH,
     TAYLOR_TERMS,
     TAYLOR_TOL,
@@ -21,7 +22,6 @@ from qbattery.solvers.lindblad import (
     csr_apply,
     ode_chunks,
 )
-from qbattery.solvers.permutational_sectors import _Layout, _Sector
 
 
 class _RealForm:
@@ -82,7 +82,7 @@ class _RealForm:
 
 def _taylor(L, y, times: np.ndarray, norm: float, reduce, keep=None):
     """Chunks (first row, reduce(states)) of e^{L(t − t₀)} y on a grid, exact to double precision
-    like :func:`qbattery.solvers.lindblad.taylor_chunks`, but each expansion spans the full reach
+    like :func:`qbattery.solvers.taylor.taylor_chunks`, but each expansion spans the full reach
     h‖L‖₁ = TAYLOR_REACH from wherever the previous one ended, not a whole number of grid
     intervals: the grid points inside are read off its terms (weights θ^m). ``keep(t, state)``
     sees the state at the start of every expansion (checkpoints for evaluations between grid
