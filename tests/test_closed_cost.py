@@ -8,8 +8,9 @@ from scipy.linalg import expm
 
 import qbattery
 from qbattery import resources
+from qbattery.initial_states import ground_outside_symmetric
 from qbattery.metrics import collective_spectrum
-from qbattery.problem import _ground_outside_symmetric, build_problem
+from qbattery.problem import build_problem
 from qbattery.solvers import closed
 from qbattery.solvers.chebyshev import ChebyshevPropagator, gershgorin
 
@@ -168,7 +169,7 @@ def test_the_ground_check_per_irrep_matches_all_irreps_at_once(battery):
     sym = np.linalg.eigvalsh(problem.H_battery_local.toarray())[0]
     tol = 1e-9 * max(1.0, abs(sym))
     expected = full[0] < sym - tol or full[1] - full[0] < tol
-    assert bool(_ground_outside_symmetric(problem)) == expected
+    assert bool(ground_outside_symmetric(problem)) == expected
 
 
 def test_the_ground_check_needs_no_dense_irrep_matrix():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from qbattery import expr
 from qbattery.expr import ExprError, evaluate, parse
 
 X = sp.csr_matrix(np.array([[0, 1], [1, 0]], dtype=complex))
@@ -78,3 +79,13 @@ def test_hostile_or_invalid_input_is_rejected_with_a_reason(text, fragment):
     with pytest.raises(ExprError, match=None) as err:
         evaluate(text, ENV)
     assert fragment.lower() in str(err.value).lower()
+
+
+def test_degree_counts_the_largest_weight_of_a_product_term():
+    w = {"Sp": 1, "Sm": 1, "Sx": 1, "a": 1, "ad": 1, "Sz": 0}
+    assert expr.degree("A*(Sp*a + Sm*ad) + 2*D*Sz*n", w) == 2
+    assert expr.degree("w*Sz + J/N*Sx^2", w) == 2
+    assert expr.degree("cos(t)*Sx*(a + ad)^3", w) == 4
+    assert expr.degree("-(Sx)/g", w) == 1
+    assert expr.degree("3 + g", w) == 0
+    assert expr.degree("Sx^p", w) == expr.MAX_OPERATOR_POWER  # an exponent we cannot know here

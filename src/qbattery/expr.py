@@ -356,6 +356,38 @@ def evaluate(text: str | float | int | Expr, env: dict) -> OpSum:
     return expr.evaluate(env)
 
 
+def degree(text: str | float | int | Expr, weights: dict[str, int]) -> int:
+    """The largest total weight of the names in any product term of the expanded expression:
+    a name weighs ``weights[name]`` (others, parameters and ``t`` weigh 0), a product adds its
+    factors' degrees, a sum takes the largest, an integer power multiplies. With the weight of an
+    operator the most it changes a charge by, no term moves a state further than this."""
+    expr = text if isinstance(text, Expr) else parse(text)
+
+    def walk(node: ast.AST) -> int:
+        if isinstance(node, ast.Name):
+            return weights.get(node.id, 0)
+        if isinstance(node, ast.UnaryOp):
+            return walk(node.operand)
+        if isinstance(node, ast.BinOp):
+            left, right = walk(node.left), walk(node.right)
+            if isinstance(node.op, ast.Add | ast.Sub):
+                return max(left, right)
+            if isinstance(node.op, ast.Mult):
+                return left + right
+            if isinstance(node.op, ast.Div):
+                return left
+            if left == 0:  # a scalar power
+                return 0
+            try:  # an exponent written with parameters counts as the largest allowed
+                p = abs(Expr(expr.text, node.right, frozenset()).evaluate({}).constant())
+            except ExprError:
+                p = MAX_OPERATOR_POWER
+            return left * int(min(p, MAX_OPERATOR_POWER))
+        return 0  # constants, and calls (their arguments are scalars)
+
+    return walk(expr.tree)
+
+
 def dependency_order(definitions: dict) -> list[str]:
     """The names of ``definitions`` (name → number or expression) ordered so that each follows
     the names its expression uses; the written order where it already works.

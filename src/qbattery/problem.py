@@ -2,7 +2,9 @@
 
 This is the hinge of the package: every solver takes a :class:`Problem` and returns an evolution
 with the same small interface (see :mod:`qbattery.solvers`), and :mod:`qbattery.metrics` turns that
-into figures of merit. The full space is battery ⊗ charger.
+into figures of merit. The full space is battery ⊗ charger; a closed run whose generator keeps
+the excitation number is built on the states of the charges ρ(0) occupies only
+(:mod:`qbattery.operators.subspace`), and ``Problem.basis`` says which product states those are.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery import expr
-from qbattery.operators import boson, spin
-from qbattery.operators.boson import TruncationError
+from qbattery import expr, initial_states
+from qbattery.initial_states import Factors
+from qbattery.operators import boson, spin, subspace
 from qbattery.spec import Spec, SpecError, validate_spec
-
-BATTERY_SPIN_SYMBOLS = {"Sx": "x", "Sy": "y", "Sz": "z", "Sp": "p", "Sm": "m"}
-CHARGER_SPIN_SYMBOLS = {"Jx": "x", "Jy": "y", "Jz": "z", "Jp": "p", "Jm": "m"}
-MODE_SYMBOLS = ("a", "ad", "n")
-DEGENERACY_TOLERANCE = 1e-9
+from qbattery.values import (
+    BATTERY_SPIN_SYMBOLS,
+    CHARGER_SPIN_SYMBOLS,
+    MODE_SYMBOLS,  # noqa: F401 (re-exported: the names a spec may use)
+    parameter_values,
+)
 
 
 @dataclass
@@ -83,14 +86,36 @@ class Problem:
     ]  # (name, rate(t), L), D[L] = LρL† − ½{L†L,ρ}
     local_noise: dict[str, expr.Coef] = field(default_factory=dict)  # LOCAL_CHANNELS: rate
     warnings: list[str] = field(default_factory=list)
+    # positions in the battery ⊗ charger product basis of the states every operator and vector
+    # above acts on (sorted); None: all of them
+    basis: np.ndarray | None = None
 
     @property
     def dims(self) -> tuple[int, int]:
+        """(battery, charger) dimensions of the product space."""
         return self.battery.dim, self.charger.dim
 
     @property
-    def dim(self) -> int:
+    def product_dim(self) -> int:
         return self.battery.dim * self.charger.dim
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the space the problem is built on (``basis`` or the product space)."""
+        return self.product_dim if self.basis is None else len(self.basis)
+
+    def on_basis(self, op: sp.spmatrix) -> sp.csr_matrix:
+        """A product-space operator restricted to the problem's basis (its rows and columns)."""
+        op = sp.csr_matrix(op)
+        return op if self.basis is None else op[self.basis][:, self.basis]
+
+    def in_product_space(self, vectors: np.ndarray) -> np.ndarray:
+        """Vectors on the problem's space (last axis) as vectors of the product space."""
+        if self.basis is None:
+            return vectors
+        out = np.zeros((*vectors.shape[:-1], self.product_dim), dtype=complex)
+        out[..., self.basis] = vectors
+        return out
 
     @property
     def is_time_dependent(self) -> bool:
@@ -186,40 +211,6 @@ PARTS = ("battery", "charger", "coupling")
 # --------------------------------------------------------------------------- building
 
 
-def _builtins(spec: Spec) -> dict[str, float]:
-    s = spec.system
-    out = {"N": float(s.spins if s.spins is not None else s.atoms)}
-    if s.bath_spins is not None:
-        out["N_C"] = float(s.bath_spins)
-    return out
-
-
-def parameter_values(spec: Spec) -> dict[str, complex]:
-    """The parameters' values, front to back: the validated Spec keeps them in an order where
-    each follows the ones it uses (:func:`qbattery.expr.dependency_order`), whatever was written."""
-    env: dict[str, complex] = _builtins(spec)
-    reserved = set(env) | expr.RESERVED | set(BATTERY_SPIN_SYMBOLS) | set(CHARGER_SPIN_SYMBOLS)
-    reserved |= set(MODE_SYMBOLS)
-    for name, value in spec.parameters.items():
-        where = f"parameters.{name}"
-        if not name.isidentifier():
-            raise SpecError(where, "a parameter name must be an identifier")
-        if name in reserved or (name.startswith("s") and "_" in name and name[1].isdigit()):
-            raise SpecError(where, f"{name!r} is a built-in symbol and cannot be a parameter")
-        env[name] = constant_value(value, env, where)
-    return env
-
-
-def constant_value(value, env: dict, where: str) -> complex:
-    try:
-        out = expr.evaluate(value, env).constant()
-    except expr.ExprError as err:
-        raise SpecError(where, str(err)) from None
-    if not np.isfinite(out):
-        raise SpecError(where, "value is not finite")
-    return out
-
-
 class _EmbeddedOperators(Mapping):
     """Battery and charger operators in the full space, each built on first use (a spec uses a
     few of them; building all costs more than the rest of a small run)."""
@@ -268,8 +259,11 @@ def _operator(text, env: dict, dim: int, where: str, allowed: set[str] | None = 
     except expr.ExprError as err:
         raise SpecError(where, str(err)) from None
     if allowed is not None:
+        numbers = int | float | complex
         bad = sorted(
-            n for n in parsed.names if n in env and sp.issparse(env[n]) and n not in allowed
+            n
+            for n in parsed.names
+            if n in env and n not in allowed and not isinstance(env[n], numbers)
         )
         if bad:
             raise SpecError(where, f"uses {', '.join(bad)}, which do not act on this subsystem")
@@ -279,12 +273,18 @@ def _operator(text, env: dict, dim: int, where: str, allowed: set[str] | None = 
         raise SpecError(where, str(err)) from None
 
 
-def build_problem(spec: Spec | dict) -> Problem:
-    """Turn a spec into a :class:`Problem`, raising :class:`SpecError` on any invalid entry."""
+def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
+    """Turn a spec into a :class:`Problem`, raising :class:`SpecError` on any invalid entry.
+
+    ``initial_state``: a QuTiP ket or density matrix of battery ⊗ charger that replaces the
+    spec's ``[initial]`` (:func:`qbattery.interop.initial_components`).
+
+    A closed run is built sector first: on the states of the charges ρ(0) occupies, when the
+    generator maps them onto themselves (:mod:`qbattery.operators.subspace`); otherwise, and for open
+    runs, on the whole product space."""
     spec = validate_spec(spec)
     s = spec.system
     params = parameter_values(spec)
-
     if s.spins is not None:
         battery = _spin_space("spins", s.spins, BATTERY_SPIN_SYMBOLS)
     else:
@@ -295,11 +295,90 @@ def build_problem(spec: Spec | dict) -> Problem:
         charger = _spin_space("bath_spins", s.bath_spins, CHARGER_SPIN_SYMBOLS)
     else:
         charger = Space("none", 1, {})
+    factors = Factors(
+        spec, params, battery, charger, _battery_local(spec, params, battery, charger)
+    )
 
-    dB, dC = battery.dim, charger.dim
-    full_ops = _EmbeddedOperators(battery, charger)
-    env = _Env(params, full_ops)
-    dim = dB * dC
+    initial = None
+    if initial_state is not None:
+        initial = _given_initial(initial_state, battery, charger)
+    elif spec.initial.total is None:
+        initial = initial_states.components(factors)
+    problem = None
+    reach = _reach(spec, battery, charger) if initial is not None else None
+    if reach is not None:
+        band = subspace.band_for(battery, charger, [psi for _, psi in initial], reach)
+        if band is not None:
+            problem = _assemble(factors, band)
+    if problem is None:
+        problem = _assemble(factors, None)
+    if initial is None:  # initial.total = "ground"
+        if problem.H_driven:
+            raise SpecError("initial.total", "the generator depends on t: no single ground state")
+        initial = [(1.0, initial_states.ground_state(problem.H_static.toarray(), "initial.total"))]
+    problem.initial = initial if problem.basis is None else _restricted(initial, problem.basis)
+    if spec.initial.total is None and spec.initial.battery == "ground" and battery.kind == "spins":
+        problem.warnings += initial_states.ground_outside_symmetric(factors)
+    return problem
+
+
+def _battery_local(spec: Spec, params: dict, battery: Space, charger: Space) -> sp.csr_matrix:
+    """H_B on the battery factor alone (what the initial state and the ergotropy need)."""
+    where = "hamiltonian.battery"
+    env = _Env(params, battery.operators | dict.fromkeys(charger.operators))
+    hb = _operator(spec.hamiltonian.battery, env, battery.dim, where, set(battery.operators))
+    if hb.is_time_dependent:
+        raise SpecError(where, "the battery Hamiltonian must not depend on t")
+    return hb.matrix(battery.dim)
+
+
+def _given_initial(state, battery: Space, charger: Space) -> list[tuple[float, np.ndarray]]:
+    from qbattery.interop import initial_components
+    from qbattery.states import layout_for
+
+    try:
+        return initial_components(state, layout_for(battery, charger))
+    except ValueError as err:
+        raise SpecError("initial_state", str(err)) from None
+
+
+def _reach(spec: Spec, battery: Space, charger: Space) -> int | None:
+    """The most any term of the Hamiltonian changes N_ex by (:func:`qbattery.expr.degree`), or
+    None where the run cannot be built sector first: noise is written (a rate written as an
+    expression that is 0 is found out by the building, which then falls back), a solver other
+    than the closed one is asked for, or an expression does not parse (the product-space
+    building names its field)."""
+    noise = spec.noise
+    rates = [getattr(noise, name) for name in ("mode_loss", "collective_decay", *LOCAL_CHANNELS)]
+    if any(r not in (None, 0) for r in rates) or noise.collapse:
+        return None
+    if spec.run.solver not in ("auto", "closed"):
+        return None
+    h = spec.hamiltonian
+    texts = [h.battery, h.charger, h.coupling] + [h.dynamics] * (h.dynamics is not None)
+    shifts = subspace.charge_shifts(battery) | subspace.charge_shifts(charger)
+    try:
+        return max(expr.degree(text, shifts) for text in texts)
+    except expr.ExprError:
+        return None
+
+
+def _restricted(initial: list, basis: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    return [(w, psi[basis]) for w, psi in initial]
+
+
+def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
+    """The operators of a Problem, on the product space (``band`` None) or on the kept states of
+    a band; None when the generator, a part of it or a collapse operator connects the kept states
+    to others (the band cannot be used)."""
+    spec, battery, charger = factors.spec, factors.battery, factors.charger
+    if band is None:
+        operators = _EmbeddedOperators(battery, charger)
+        dim = battery.dim * charger.dim
+    else:
+        operators = subspace.BandOperators(battery, charger, band.index)
+        dim = len(band.index)
+    env = _Env(factors.params, operators)
     bsyms, csyms = set(battery.operators), set(charger.operators)
 
     hb = _operator(spec.hamiltonian.battery, env, dim, "hamiltonian.battery", bsyms)
@@ -314,204 +393,41 @@ def build_problem(spec: Spec | dict) -> Problem:
     parts = {}  # each part as a matrix (a driven part at t = 0), built once
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         parts[name] = part.matrix(dim, 0.0)
+    collapse, local_noise = _noise(spec, env, dim, operators)
+    if band is not None:
+        ops = [H_static, *parts.values(), *(op for _, op in H_driven)]
+        if collapse or local_noise or any(subspace.leaves(op, band.kept) for op in ops):
+            return None
+        H_static = subspace.restrict(H_static, band.kept)
+        H_driven = [(c, subspace.restrict(op, band.kept)) for c, op in H_driven]
+        parts = {k: subspace.restrict(op, band.kept) for k, op in parts.items()}
+    for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         if not part.is_time_dependent:
             _check_hermitian(parts[name], f"hamiltonian.{name}")
     _check_hermitian(H_static, "hamiltonian")
-
-    local_env = dict(params) | battery.operators
-    H_battery_local = _operator(spec.hamiltonian.battery, local_env, dB, "hamiltonian.battery")
-    times = np.linspace(0.0, spec.time.t_max, spec.time.points)
-    problem = Problem(
+    return Problem(
         spec=spec,
-        params=params,
+        params=factors.params,
         battery=battery,
         charger=charger,
-        times=times,
-        H_battery_local=H_battery_local.matrix(dB),
+        times=np.linspace(0.0, spec.time.t_max, spec.time.points),
+        H_battery_local=factors.H_battery_local,
         H_battery=parts["battery"],
         H_charger=parts["charger"],
         H_coupling=parts["coupling"],
         H_static=H_static,
         H_driven=H_driven,
         initial=[],
-        collapse=[],
+        collapse=collapse,
+        local_noise=local_noise,
+        basis=None if band is None else band.kept_index,
     )
-    problem.initial = _initial_state(problem)
-    if spec.initial.total is None and spec.initial.battery == "ground" and battery.kind == "spins":
-        problem.warnings += _ground_outside_symmetric(problem)
-    problem.collapse, problem.local_noise = _noise(spec, env, dim, full_ops)
-    return problem
 
 
 def _check_hermitian(H: sp.spmatrix, where: str) -> None:
     diff = abs(H - H.getH())
     if diff.nnz and diff.max() > 1e-10 * max(1.0, abs(H).max()):
         raise SpecError(where, "the Hamiltonian is not Hermitian")
-
-
-# --------------------------------------------------------------------------- initial states
-
-
-def _initial_state(problem: Problem) -> list[tuple[float, np.ndarray]]:
-    spec = problem.spec
-    if spec.initial.total == "ground":
-        if problem.H_driven:
-            raise SpecError("initial.total", "the generator depends on t: no single ground state")
-        return [(1.0, _ground_state(problem.H_static.toarray(), "initial.total"))]
-    battery = _battery_state(problem, spec.initial.battery)
-    components = _charger_components(problem.charger, spec.initial.charger, problem)
-    return [(w, np.kron(battery, psi)) for w, psi in components]
-
-
-def _battery_state(problem: Problem, choice) -> np.ndarray:
-    space, where = problem.battery, "initial.battery"
-    if choice == "ground":
-        return _ground_state(problem.H_battery_local.toarray(), where)
-    if space.kind == "spins":
-        j = space.spin_j
-        if choice == "down":
-            return spin.dicke_state(j, 0)
-        if choice == "up":
-            return spin.dicke_state(j, space.size)
-        if isinstance(choice, dict) and set(choice) == {"dicke"}:
-            return _spin_dicke(
-                j, count_value(choice["dicke"], problem.params, f"{where}.dicke"), where
-            )
-        if isinstance(choice, dict) and set(choice) == {"coherent_spin"}:
-            angles = choice["coherent_spin"]
-            if not (isinstance(angles, list) and len(angles) == 2):
-                raise SpecError(where, "coherent_spin takes [theta, phi]")
-            return spin.coherent_spin_state(j, *_numbers(angles, problem, where))
-    if space.kind == "atoms" and isinstance(choice, dict) and set(choice) == {"atoms"}:
-        return _atom_product_state(space, choice["atoms"], where)
-    if space.kind == "atoms" and choice in ("down", "up"):
-        index = 0 if choice == "down" else len(space.levels) - 1
-        return _atom_product_state(space, [space.levels[index]] * space.size, where)
-    raise SpecError(where, f"unknown initial battery state {choice!r} for a {space.kind} battery")
-
-
-def _numbers(values, problem: Problem, where: str) -> list[float]:
-    return [constant_value(v, problem.params, where).real for v in values]
-
-
-def _spin_dicke(j: float, k, where: str) -> np.ndarray:
-    if not isinstance(k, int) or isinstance(k, bool):
-        raise SpecError(where, "dicke takes an integer number of excitations")
-    try:
-        return spin.dicke_state(j, k)
-    except ValueError as err:
-        raise SpecError(where, str(err)) from None
-
-
-def _atom_product_state(space: Space, names, where: str) -> np.ndarray:
-    if not isinstance(names, list) or len(names) != space.size:
-        raise SpecError(where, f"atoms takes a list of {space.size} level names")
-    psi = np.ones(1, dtype=complex)
-    for name in names:
-        if name not in space.levels:
-            raise SpecError(where, f"unknown level {name!r}; levels are {list(space.levels)}")
-        local = np.zeros(len(space.levels), dtype=complex)
-        local[space.levels.index(name)] = 1
-        psi = np.kron(psi, local)
-    return psi
-
-
-def _ground_state(H: np.ndarray, where: str) -> np.ndarray:
-    w, v = np.linalg.eigh(H)
-    if len(w) > 1 and w[1] - w[0] < DEGENERACY_TOLERANCE * max(1.0, abs(w[0])):
-        raise SpecError(
-            where,
-            f"the ground state of the battery Hamiltonian is degenerate "
-            f"(E0 = {w[0]:.6g}, E1 = {w[1]:.6g}); give an explicit initial state",
-        )
-    psi = v[:, 0]
-    return psi * np.exp(-1j * np.angle(psi[np.argmax(abs(psi))]))  # fix the global phase
-
-
-def _ground_outside_symmetric(problem: Problem) -> list[str]:
-    """Warn when the symmetric ground state is not the unique ground state of all 2^N states.
-
-    The two lowest 2^N levels come irrep by irrep (only the few lowest levels of each spin-j
-    block, :func:`qbattery.simulate.spin_battery_levels`): no Σ_j (2j+1)-sized matrix."""
-    from qbattery.metrics import expand_levels
-    from qbattery.simulate import lowest_eigenvalues, spin_battery_levels
-
-    full = expand_levels(*spin_battery_levels(problem, 2))[:2]
-    sym = float(lowest_eigenvalues(problem.H_battery_local, 1)[0])
-    tol = DEGENERACY_TOLERANCE * max(1.0, abs(sym))
-    if full[0] < sym - tol:
-        return [
-            f"initial.battery: the ground energy of H_B over all 2^N states ({full[0]:.6g}) lies "
-            f"outside the symmetric manifold; 'ground' uses the symmetric one ({sym:.6g})"
-        ]
-    if len(full) > 1 and full[1] - full[0] < tol:
-        return [
-            "initial.battery: the ground level of H_B is degenerate over all 2^N states (copies in "
-            "other spin-j irreps); 'ground' uses the symmetric one"
-        ]
-    return []
-
-
-def _charger_components(space: Space, choice, problem: Problem) -> list[tuple[float, np.ndarray]]:
-    where = "initial.charger"
-    if space.kind == "none":
-        if choice not in (None, "vacuum", "none"):
-            raise SpecError(where, "there is no charger in [system] to prepare")
-        return [(1.0, np.ones(1, dtype=complex))]
-    if choice is None:
-        raise SpecError(where, "required field is missing")
-    if space.kind == "mode":
-        try:
-            if choice == "vacuum":
-                return [(1.0, boson.fock_state(space.dim, 0))]
-            if isinstance(choice, dict) and set(choice) == {"fock"}:
-                n = count_value(choice["fock"], problem.params, f"{where}.fock")
-                return [(1.0, boson.fock_state(space.dim, n))]
-            if isinstance(choice, dict) and set(choice) == {"coherent"}:
-                alpha = _complex(choice["coherent"], problem, where)
-                return [(1.0, boson.coherent_state(space.dim, alpha))]
-            if isinstance(choice, dict) and set(choice) == {"thermal"}:
-                nbar = _numbers([choice["thermal"]], problem, f"{where}.thermal")[0]
-                if nbar < 0:
-                    raise SpecError(f"{where}.thermal", f"a mean photon number >= 0, got {nbar:g}")
-                p = boson.thermal_populations(space.dim, nbar)
-                return [(float(pn), boson.fock_state(space.dim, n)) for n, pn in enumerate(p) if pn]
-        except TruncationError as err:
-            raise SpecError(where, str(err)) from None
-    if space.kind == "bath_spins":
-        j = space.spin_j
-        if choice == "down":
-            return [(1.0, spin.dicke_state(j, 0))]
-        if choice == "up":
-            return [(1.0, spin.dicke_state(j, space.size))]
-        if isinstance(choice, dict) and set(choice) == {"dicke"}:
-            k = count_value(choice["dicke"], problem.params, f"{where}.dicke")
-            return [(1.0, _spin_dicke(j, k, where))]
-    raise SpecError(where, f"unknown initial charger state {choice!r} for a {space.kind} charger")
-
-
-def _complex(value, problem: Problem, where: str) -> complex:
-    """A coherent amplitude: a number, an expression ("sqrt(N)") or [re, im] of either."""
-    if isinstance(value, list) and len(value) == 2:
-        re, im = _numbers(value, problem, where)
-        return complex(re, im)
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
-        return constant_value(value, problem.params, where)
-    raise SpecError(where, "a coherent amplitude is a number or [re, im]")
-
-
-def count_value(value, params: dict, where: str) -> int:
-    """A number of excitations: an integer, or an expression with an integer value ("N") over
-    the parameters ``params`` (:func:`parameter_values`)."""
-    if isinstance(value, str):
-        x = constant_value(value, params, where)
-        n = round(x.real)
-        if x.imag or abs(x.real - n) > 1e-9 * max(1.0, abs(x.real)) or n < 0:
-            raise SpecError(where, f"{value!r} = {x.real:g} is not a non-negative integer")
-        return n
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise SpecError(where, "takes a non-negative integer")
-    return value
 
 
 # --------------------------------------------------------------------------- noise

@@ -62,15 +62,7 @@ def simulate(
         if progress is not None:
             progress(1.0)
         return result
-    problem = build_problem(spec)
-    if initial_state is not None:
-        from qbattery.interop import initial_components
-        from qbattery.states import layout_of
-
-        try:
-            problem.initial = initial_components(initial_state, layout_of(problem))
-        except ValueError as err:
-            raise SpecError("initial_state", str(err)) from None
+    problem = build_problem(spec, initial_state)
     estimate = resources.check_problem(problem, choose_solver(problem))
     with reporting(progress):  # the closed solver's Chebyshev sectors propagate in evaluate
         with blas_for(problem.dim):
@@ -202,11 +194,23 @@ def evaluate(problem: Problem, evolution) -> Result:
     info = dict(evolution.info)
     info["conserved_charges"] = charges
     info["dimension"] = problem.dim
+    if problem.basis is not None:
+        info["subspace"] = _subspace_info(problem)
     info["grid"] = grid.as_info() | {"summary_refined": energy_at is not None}
     resolved = spec.to_dict()
     resolved["qbattery_version"] = __version__
     states = collect_states(problem, evolution)
     return Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings, states)
+
+
+def _subspace_info(problem: Problem) -> dict:
+    """Where a sector-first problem lives (:mod:`qbattery.operators.subspace`)."""
+    q = excitation_number(problem)
+    return {
+        "excitation_numbers": sorted(int(c) for c in np.unique(q)),
+        "dimension": problem.dim,
+        "product_dimension": problem.product_dim,
+    }
 
 
 def _truncation_warnings(problem: Problem, evolution, charges: list[str]) -> list[str]:
@@ -220,7 +224,7 @@ def _truncation_warnings(problem: Problem, evolution, charges: list[str]) -> lis
         if max(q[np.abs(psi) > 0].max() for _, psi in problem.initial) < cutoff:
             evolution.info["truncation"] = "exact (excitation number conserved)"
             return []
-    projector = top_fock_projector(problem.battery.dim, cutoff)
+    projector = problem.on_basis(top_fock_projector(problem.battery.dim, cutoff))
     pop = float(np.max(evolution.expect(projector)))
     evolution.info["max_top_fock_population"] = pop
     return truncation_warning(cutoff, pop)
@@ -326,7 +330,8 @@ def _locked_energy_bound(problem: Problem, series: dict) -> dict:
         return {}
     if len(problem.initial) != 1:
         return {}  # ρ(0) mixed
-    singular = np.linalg.svd(problem.initial[0][1].reshape(problem.dims), compute_uv=False)
+    psi = problem.in_product_space(problem.initial[0][1])
+    singular = np.linalg.svd(psi.reshape(problem.dims), compute_uv=False)
     if np.sum(singular**2 > 1e-12 * singular[0] ** 2) > 1:
         return {}  # ρ_B(0) not pure: battery and charger entangled at t = 0
     n = problem.battery.size

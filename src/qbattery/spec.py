@@ -450,7 +450,7 @@ def _cutoff_value(spec: Spec) -> int:
     """The cutoff a ``cutoff = "expr"`` asks for (N, N_C and the parameters known), rounded up:
     ``"N + 8*sqrt(N) + 4"`` holds a coherent charger |α = √N⟩ to 1e-6 of its norm up to N = 40."""
     # the parameters as every solver sees them
-    from qbattery.problem import constant_value, parameter_values
+    from qbattery.values import constant_value, parameter_values
 
     where, text = "system.mode.cutoff", spec.system.mode.cutoff
     value = constant_value(text, parameter_values(spec), where)

@@ -99,7 +99,11 @@ def state_rows(spec, times: np.ndarray) -> np.ndarray:
 
 def layout_of(problem) -> Layout:
     """The layout of ``problem``'s battery ⊗ charger (symmetric manifold for spins)."""
-    b, c = problem.battery, problem.charger
+    return layout_for(problem.battery, problem.charger)
+
+
+def layout_for(b, c) -> Layout:
+    """The layout of a battery factor ``b`` ⊗ a charger factor ``c`` (:class:`~qbattery.problem.Space`)."""
     battery = {"spins": "spins", "atoms": "atoms"}.get(b.kind, "none")
     return Layout(
         battery=battery,

@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from qbattery.operators.subspace import product_charges
+
 
 def sector_labels(*operators: sp.spmatrix, dim: int | None = None) -> np.ndarray:
     """Label of the invariant block each basis state belongs to (blocks of Σ|O|)."""
@@ -29,19 +31,15 @@ def sector_labels(*operators: sp.spmatrix, dim: int | None = None) -> np.ndarray
 
 
 def excitation_number(problem) -> np.ndarray:
-    """Diagonal of N_ex = battery excitations + charger excitations in the product basis.
+    """Diagonal of N_ex = battery excitations + charger excitations on the problem's basis
+    (:func:`qbattery.operators.subspace.product_charges`, restricted to ``problem.basis`` when it is set).
 
     Spins count excited atoms (k in the Dicke basis), a mode counts photons, few-level atoms count
     their level index (g = 0, next = 1, ...), which is the excitation number of a ladder.
     """
-    b, c = problem.battery, problem.charger
-    if b.kind == "atoms":
-        nb = sum(np.unravel_index(np.arange(b.dim), (len(b.levels),) * b.size))
-        nb = np.asarray(nb)
-    else:
-        nb = np.arange(b.dim)
-    nc = np.arange(c.dim)
-    return (nb[:, None] + nc[None, :]).ravel()
+    q = product_charges(problem.battery, problem.charger)
+    basis = getattr(problem, "basis", None)
+    return q if basis is None else q[basis]
 
 
 def _conserves(op: sp.spmatrix, charge: np.ndarray, modulus: int | None) -> bool:

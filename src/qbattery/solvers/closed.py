@@ -395,7 +395,7 @@ class ClosedEvolution:
             names.append("battery_squared")
         ops = [PART_MATRICES[name](p) for name in names]
         if p.charger.kind == "mode":
-            ops.append(top_fock_projector(p.battery.dim, p.charger.dim))
+            ops.append(p.on_basis(top_fock_projector(p.battery.dim, p.charger.dim)))
         return [sp.csr_matrix(o) for o in ops if o is not None and sp.csr_matrix(o).nnz]
 
     def _expect_streaming(self, ops: list, t: np.ndarray, grid: bool) -> np.ndarray:
@@ -466,7 +466,10 @@ class ClosedEvolution:
 
     def full_states(self, rows: np.ndarray) -> Iterator[np.ndarray]:
         """The full state at each grid row: a ket when ρ(0) is pure, else Σ_k w_k|ψ_k⟩⟨ψ_k|."""
-        components = list(self._states_chunk(self.times[rows], None))
+        p = self.problem
+        components = [
+            (w, p.in_product_space(psi)) for w, psi in self._states_chunk(self.times[rows], None)
+        ]
         for m in range(len(rows)):
             if len(components) == 1:
                 yield components[0][1][m]
@@ -478,17 +481,29 @@ class ClosedEvolution:
         a chunk's full-space states and its ρ_B stay within CHUNK_BYTES."""
         grid = t is None
         t = self.times if grid else np.atleast_1d(np.asarray(t, dtype=float))
-        dB, dC = self.dims
+        dB = self.dims[0]
+        b, c, charger_dim = self._battery_charger_index()
         chunk = self._time_chunk(dB)
         for start in range(0, len(t), chunk):
             rows = slice(start, min(start + chunk, len(t)))
             rho = np.zeros((rows.stop - rows.start, dB, dB), dtype=complex)
             for w, psi in self._states_chunk(t[rows], rows if grid else None):
-                m = psi.reshape(-1, dB, dC)
+                m = np.zeros((len(psi), dB, charger_dim), dtype=complex)
+                m[:, b, c] = psi
                 rho += w * np.einsum("tbc,tdc->tbd", m, m.conj())
             if grid:
                 self._report_pass(rows, states=True)
             yield rows, rho
+
+    def _battery_charger_index(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """(battery index, charger column, columns) of each basis state of the problem, the
+        columns being the charger states the basis uses (all of them without a ``basis``): ψ
+        scattered into a (battery × columns) matrix has ρ_B = M M†."""
+        p = self.problem
+        basis = np.arange(p.dim) if p.basis is None else p.basis
+        b, c = np.divmod(basis, p.charger.dim)
+        used, c = np.unique(c, return_inverse=True)
+        return b, c, len(used)
 
     def _report_pass(self, rows: slice, states: bool) -> None:
         """Progress of the Chebyshev sectors' passes along the grid (their step-by-step work):

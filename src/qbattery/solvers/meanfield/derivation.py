@@ -31,6 +31,7 @@ from qbattery.solvers.meanfield.model import (
     _stack_slots,
 )
 from qbattery.spec import Spec, SpecError, load_spec, validate_spec
+from qbattery.values import count_value, parameter_values
 
 
 def _as_spec(spec) -> Spec:
@@ -75,8 +76,6 @@ class _Deriver:
     # parameters ------------------------------------------------------------
     def params(self, override: dict | None = None) -> dict:
         """Parameter values (with the built-in N), ``override`` replacing entries by name."""
-        from qbattery.problem import parameter_values
-
         if not hasattr(self, "_base"):
             self._base = parameter_values(self.spec)  # checks names once
         if not override:
@@ -217,8 +216,6 @@ class _Deriver:
             th, ph = (self._number(a, params, where) for a in angles)
             r0 = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
         elif isinstance(choice, dict) and set(choice) == {"dicke"}:
-            from qbattery.problem import count_value
-
             k = count_value(choice["dicke"], params, where)
             n = spec.system.spins
             if not 0 <= k <= n:
@@ -254,8 +251,6 @@ class _Deriver:
         if choice == "vacuum":
             return 0j, []
         if isinstance(choice, dict) and set(choice) == {"fock"}:
-            from qbattery.problem import count_value
-
             n = count_value(choice["fock"], params, where)  # a non-negative integer
             return complex(np.sqrt(n)), [
                 f"mean field: the Fock charger |{n}> is replaced by the coherent amplitude "

@@ -1,0 +1,142 @@
+"""Sector-first building: the product states a closed run can reach, and operators built on them.
+
+Every operator symbol of a spec changes the excitation number N_ex (battery excitations plus
+charger excitations, :func:`product_charges`) by at most a fixed amount: S_z, J_z and n by 0,
+S_±, S_x, S_y, J_±, a, a† by 1, an atom's |a><b| by the distance of its levels. A product term
+of an expression of degree d (:func:`qbattery.expr.degree`) therefore never moves a state
+further than d. So the compression P O P of every expression onto the states whose charge lies
+in Q (the charges ρ(0) occupies) is exact when it is evaluated with operators compressed onto
+the band of charges within d of Q: no intermediate state of a product leaves the band.
+
+When the generator and its parts map the Q states onto themselves (checked on the band, where
+every entry out of Q would show), the run never leaves them and the problem is built there:
+for Peng's central-spin battery |0> ⊗ |n> that is min(N_B, n) + 1 states instead of
+(N_B + 1)(N + 1). :func:`qbattery.problem.build_problem` falls back to the full product space
+where the check fails (the Dicke coupling S_x(a + a†) mixes all charges of one parity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# build on a band only when its kept states are at most this share of the product space (else
+# the sectors save little, and the closed solver splits the product space into them anyway)
+KEPT_SHARE = 0.5
+
+
+def factor_charges(space) -> np.ndarray:
+    """Excitations of each basis state of one factor: k for spins (the Dicke index), the photon
+    number for a mode, the sum of the level indices for few-level atoms (g = 0, next = 1, ...)."""
+    if space.kind == "atoms":
+        digits = np.unravel_index(np.arange(space.dim), (len(space.levels),) * space.size)
+        return np.asarray(sum(digits), dtype=np.int64).reshape(space.dim)
+    return np.arange(space.dim, dtype=np.int64)
+
+
+def product_charges(battery, charger) -> np.ndarray:
+    """N_ex in the battery ⊗ charger product basis (battery index major)."""
+    return (factor_charges(battery)[:, None] + factor_charges(charger)[None, :]).ravel()
+
+
+def charge_shifts(space) -> dict[str, int]:
+    """The most each operator symbol of a factor changes N_ex by."""
+    shifts = {}
+    q = factor_charges(space)
+    for name, op in space.operators.items():
+        coo = sp.coo_matrix(op)
+        shifts[name] = int(np.max(np.abs(q[coo.row] - q[coo.col]))) if coo.nnz else 0
+    return shifts
+
+
+@dataclass
+class Band:
+    """The product states a run is built on: ``index`` (sorted positions in the product basis)
+    holds the states whose charge is within ``reach`` of ``charges``; ``kept`` marks those whose
+    charge is one of ``charges`` (the run's own states)."""
+
+    index: np.ndarray
+    kept: np.ndarray  # bool, per entry of index
+    charges: tuple[int, ...]
+    reach: int
+
+    @property
+    def kept_index(self) -> np.ndarray:
+        return self.index[self.kept]
+
+
+def band_for(battery, charger, vectors: list[np.ndarray], reach: int) -> Band | None:
+    """The band around the charges the ``vectors`` (product-basis states) occupy, or None when
+    their states are more than KEPT_SHARE of the product space."""
+    q = product_charges(battery, charger)
+    occupied = np.unique(np.concatenate([q[np.abs(v) > 0] for v in vectors]))
+    near = np.zeros(int(q.max()) + 1, dtype=bool)
+    for c in occupied:
+        near[max(0, c - reach) : c + reach + 1] = True
+    index = np.flatnonzero(near[q])
+    kept = np.isin(q[index], occupied)
+    if np.count_nonzero(kept) > KEPT_SHARE * len(q):
+        return None
+    return Band(index, kept, tuple(int(c) for c in occupied), reach)
+
+
+class BandOperators(Mapping):
+    """Battery and charger operators compressed onto a band of product states (P (O ⊗ 1) P and
+    P (1 ⊗ O) P), each built on first use straight from the factor's sparse matrix: no
+    product-space operator is ever formed."""
+
+    def __init__(self, battery, charger, index: np.ndarray):
+        self._local = {k: (v, True) for k, v in battery.operators.items()}
+        self._local |= {k: (v, False) for k, v in charger.operators.items()}
+        self._index = index
+        self._b, self._c = np.divmod(index, charger.dim)
+        self._dC = charger.dim
+        self._built: dict[str, sp.csr_matrix] = {}
+
+    def __getitem__(self, name: str) -> sp.csr_matrix:
+        if name not in self._built:
+            op, on_battery = self._local[name]
+            self._built[name] = self._compress(sp.csc_matrix(op), on_battery)
+        return self._built[name]
+
+    def _compress(self, op: sp.csc_matrix, on_battery: bool) -> sp.csr_matrix:
+        own, other = (self._b, self._c) if on_battery else (self._c, self._b)
+        start = op.indptr[own]
+        count = op.indptr[own + 1] - start
+        columns = np.repeat(np.arange(len(own)), count)
+        offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        entries = np.repeat(start, count) + offsets
+        rows = op.indices[entries]
+        other_rep = np.repeat(other, count)
+        target = rows * self._dC + other_rep if on_battery else other_rep * self._dC + rows
+        position = np.searchsorted(self._index, target)
+        position = np.minimum(position, len(self._index) - 1)
+        inside = self._index[position] == target
+        n = len(self._index)
+        return sp.csr_matrix(
+            (op.data[entries][inside], (position[inside], columns[inside])), shape=(n, n)
+        )
+
+    def __iter__(self):
+        return iter(self._local)
+
+    def __len__(self) -> int:
+        return len(self._local)
+
+
+def leaves(op: sp.spmatrix, kept: np.ndarray) -> bool:
+    """Whether ``op`` (on the band) has an entry between a kept state and one that is not."""
+    coo = sp.coo_matrix(op)
+    if not coo.nnz:
+        return False
+    nonzero = coo.data != 0
+    return bool(np.any(kept[coo.row[nonzero]] != kept[coo.col[nonzero]]))
+
+
+def restrict(op: sp.spmatrix, kept: np.ndarray) -> sp.csr_matrix:
+    """The kept rows and columns of a band operator."""
+    where = np.flatnonzero(kept)
+    return sp.csr_matrix(op)[where][:, where]

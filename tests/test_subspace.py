@@ -1,0 +1,200 @@
+"""Sector-first building (qbattery.operators.subspace, build_problem): a closed run whose
+generator keeps the excitation number is built on the states of the charges ρ(0) occupies.
+
+Each case is checked against the independent full 2^N ⊗ charger brute force of tests/bruteforce.py
+(built from single-site Pauli matrices), never against the package's own product-space path."""
+
+from __future__ import annotations
+
+import bruteforce as bf
+import numpy as np
+import pytest
+import qutip as qt
+import scipy.sparse as sp
+from scipy.integrate import solve_ivp
+
+import qbattery
+from qbattery.models.central_spin import central_spin
+from qbattery.operators.subspace import BandOperators, product_charges
+from qbattery.problem import build_problem
+
+TOL = 1e-9
+
+
+def tavis_cummings(N=3, cutoff=6, photons=3, **extra) -> dict:
+    spec = {
+        "system": {"spins": N, "mode": {"cutoff": cutoff}},
+        "parameters": {"w": 1.0, "wc": 1.0, "g": 0.7},
+        "hamiltonian": {
+            "battery": "w*Sz",
+            "charger": "wc*n",
+            "coupling": "g/sqrt(N)*(Sp*a + Sm*ad)",
+        },
+        "initial": {"battery": "down", "charger": {"fock": photons}},
+        "time": {"t_max": 4.0, "points": 81},
+        "output": {"series": ["energy", "ergotropy", "purity"]},
+    }
+    for key, value in extra.items():
+        spec[key] = value
+    return spec
+
+
+def reference(model: bf.Model, psi0: np.ndarray, t: np.ndarray, N: int) -> dict:
+    return bf.run(model, psi0, t, N)
+
+
+def test_band_operators_are_the_compressed_product_operators():
+    """P (O_B ⊗ 1) P and P (1 ⊗ O_C) P, straight from the factors, on a random band."""
+    rng = np.random.default_rng(3)
+
+    class Factor:
+        def __init__(self, kind, ops):
+            self.kind, self.dim, self.operators = kind, next(iter(ops.values())).shape[0], ops
+
+    def random_op(d):
+        dense = rng.normal(size=(d, d)) * (rng.random((d, d)) < 0.4)
+        return sp.csr_matrix(dense + 1j * rng.normal(size=(d, d)) * (dense != 0))
+
+    battery = Factor("spins", {"Sx": random_op(4), "Sz": random_op(4)})
+    charger = Factor("mode", {"a": random_op(7)})
+    index = np.sort(rng.choice(28, size=11, replace=False))
+    band = BandOperators(battery, charger, index)
+    for name, op in battery.operators.items():
+        full = np.kron(op.toarray(), np.eye(7))
+        assert np.array_equal(band[name].toarray(), full[np.ix_(index, index)])
+    full = np.kron(np.eye(4), charger.operators["a"].toarray())
+    assert np.array_equal(band["a"].toarray(), full[np.ix_(index, index)])
+
+
+@pytest.mark.parametrize("N_B,N_C,n", [(2, 3, 3), (3, 4, 2), (4, 2, 2)])
+def test_central_spin_is_built_on_its_sector(N_B, N_C, n):
+    spec = central_spin(N_B, N_C, B=1.1, h=0.8, A=0.9, Delta=0.3, flipped=n, t_max=3.0, points=61)
+    spec["output"]["series"] = ["energy", "power", "ergotropy", "ergotropy_symmetric"]
+    problem = build_problem(spec)
+    assert problem.dim == min(N_B, n) + 1  # |m, n − m>, m = 0..min(N_B, n)
+    q = product_charges(problem.battery, problem.charger)
+    assert set(q[problem.basis]) == {n}
+    res = qbattery.simulate(spec)
+    assert res.info["subspace"] == {
+        "excitation_numbers": [n],
+        "dimension": min(N_B, n) + 1,
+        "product_dimension": (N_B + 1) * (N_C + 1),
+    }
+    model = bf.central_spin(N_B, N_C, 1.1, 0.8, 0.9, 0.3)
+    psi0 = bf.product(bf.spins_down(N_B), bf.dicke_state(N_C, n))
+    ref = reference(model, psi0, res.t, N_B)
+    for name in ("energy", "power", "ergotropy", "ergotropy_symmetric"):
+        assert np.max(np.abs(res.series[name] - ref[name])) < TOL, name
+    energy = bf.energy_function(model, psi0)
+    i = int(np.argmax(ref["power"][1:])) + 1
+    _, p_max = bf.refine_max(lambda t: energy(t) / t, res.t[i - 1], res.t[i + 1])
+    assert abs(res.summary["P_max"] - p_max) < 1e-7
+
+
+def test_tavis_cummings_sector_states_and_purity_match_the_product_space():
+    spec = tavis_cummings(output={"series": ["energy", "ergotropy", "purity"], "states": "full"})
+    res = qbattery.simulate(spec)
+    assert res.info["dimension"] == 4  # |k, 3 − k>, k = 0..3
+    model = bf.tavis_cummings(3, 6, 1.0, 1.0, 0.7)
+    psi0 = bf.product(bf.spins_down(3), bf.fock(6, 3))
+    ref = reference(model, psi0, res.t, 3)
+    assert np.max(np.abs(res.energy - ref["energy"])) < TOL
+    assert np.max(np.abs(res.ergotropy - ref["ergotropy"])) < 1e-8
+    # the kept full state is a product-space vector (symmetric manifold ⊗ mode): 4 × 6
+    iso = np.kron(bf.symmetric_isometry(3), np.eye(6))
+    for t, psi in zip(res.states.t, res.states.full, strict=True):
+        assert psi.shape == (24,)
+        exact = bf.evolve(model.H, psi0, np.array([t]))[0]
+        assert abs(abs(np.vdot(iso @ psi, exact)) - 1) < 1e-9
+    purity = np.array([np.trace(r @ r).real for r in ref["rho_B"]])
+    assert np.max(np.abs(res.series["purity"] - purity)) < TOL
+
+
+def test_the_dicke_coupling_mixes_charges_and_uses_the_product_space():
+    spec = tavis_cummings(
+        hamiltonian={"battery": "w*Sz", "charger": "wc*n", "coupling": "g*Sx*(a + ad)"}
+    )
+    problem = build_problem(spec)
+    assert problem.basis is None and problem.dim == 4 * 6
+    assert "subspace" not in qbattery.simulate(spec).info
+
+
+def test_parts_that_leave_the_sector_use_the_product_space():
+    """H_B = w Sz + c Sx and H_I = TC − c Sx: the generator keeps N_ex, its parts do not, so E_B
+    (and E_B²) need the states outside the sector."""
+    spec = tavis_cummings(
+        parameters={"w": 1.0, "wc": 1.0, "g": 0.7, "c": 0.4},
+        hamiltonian={
+            "battery": "w*Sz + c*Sx",
+            "charger": "wc*n",
+            "coupling": "g/sqrt(N)*(Sp*a + Sm*ad) - c*Sx",
+        },
+        initial={"battery": "ground", "charger": {"fock": 2}},
+        output={"series": ["energy", "energy_std"]},
+    )
+    assert build_problem(spec).basis is None
+    res = qbattery.simulate(spec)
+    ops = bf.spin_ops(3)
+    H_B = ops["Sz"] + 0.4 * ops["Sx"]
+    model = bf.tavis_cummings(3, 6, 1.0, 1.0, 0.7)
+    psi0 = bf.product(bf.ground_state(H_B), bf.fock(6, 2))
+    states = bf.evolve(model.H, psi0, res.t)  # H_B + H_I = TC: the c terms cancel
+    H_Bf = np.kron(H_B, np.eye(6))
+    e = np.einsum("ti,ij,tj->t", states.conj(), H_Bf, states).real
+    assert np.max(np.abs(res.energy - (e - e[0]))) < TOL
+
+
+def test_a_superposition_of_two_charges_keeps_both():
+    spec = tavis_cummings(N=2, cutoff=5, output={"series": ["energy", "ergotropy"]})
+    # (|k=0, n=2> + |k=1, n=2>)/√2 in QuTiP's order (spins m from +j down, then the mode)
+    up1 = qt.basis(3, 1)  # m = 0: one excitation
+    down = qt.basis(3, 2)  # m = −1: none
+    psi = (qt.tensor(down, qt.basis(5, 2)) + qt.tensor(up1, qt.basis(5, 2))).unit()
+    res = qbattery.simulate(spec, initial_state=psi)
+    assert res.info["subspace"]["excitation_numbers"] == [2, 3]
+    model = bf.tavis_cummings(2, 5, 1.0, 1.0, 0.7)
+    psi0 = bf.product((bf.dicke_state(2, 0) + bf.dicke_state(2, 1)) / np.sqrt(2), bf.fock(5, 2))
+    ref = reference(model, psi0, res.t, 2)
+    assert np.max(np.abs(res.energy - ref["energy"])) < TOL
+    assert np.max(np.abs(res.ergotropy - ref["ergotropy"])) < 1e-8
+
+
+def test_a_drive_that_keeps_the_charge_integrates_on_the_sector():
+    spec = tavis_cummings(
+        hamiltonian={
+            "battery": "w*Sz",
+            "charger": "wc*n",
+            "coupling": "g/sqrt(N)*(Sp*a + Sm*ad)",
+            "dynamics": "w*Sz + wc*n + g*cos(2*t)*(Sp*a + Sm*ad)",
+        },
+        output={"series": ["energy"]},
+    )
+    problem = build_problem(spec)
+    assert problem.basis is not None and problem.H_driven
+    res = qbattery.simulate(spec)
+    assert res.info["method"] == "ode"
+    ops, mode = bf.spin_ops(3), bf.mode_ops(6)
+    eye_b, eye_c = np.eye(2**3), np.eye(6)
+    H0 = np.kron(ops["Sz"], eye_c) + np.kron(eye_b, mode["n"])
+    V = 0.7 * (np.kron(ops["Sp"], mode["a"]) + np.kron(ops["Sm"], mode["ad"]))
+    psi0 = bf.product(bf.spins_down(3), bf.fock(6, 3))
+    sol = solve_ivp(
+        lambda t, y: -1j * ((H0 + np.cos(2 * t) * V) @ y),
+        (0, res.t[-1]), psi0.astype(complex), t_eval=res.t, rtol=1e-11, atol=1e-13,
+    )  # fmt: skip
+    HB = np.kron(ops["Sz"], eye_c)
+    e = np.einsum("it,ij,jt->t", sol.y.conj(), HB, sol.y).real
+    assert np.max(np.abs(res.energy - (e - e[0]))) < 1e-7
+
+
+def test_noise_keeps_the_product_space():
+    spec = tavis_cummings(noise={"mode_loss": 0.1}, output={"series": ["energy"]})
+    assert build_problem(spec).basis is None
+
+
+def test_a_charger_symbol_in_the_battery_hamiltonian_is_still_named():
+    spec = tavis_cummings(hamiltonian={"battery": "w*Sz + n", "charger": "wc*n", "coupling": "0"})
+    with pytest.raises(qbattery.SpecError) as err:
+        build_problem(spec)
+    assert err.value.field == "hamiltonian.battery"
+    assert "do not act on this subsystem" in err.value.message
