@@ -38,6 +38,7 @@ from threadpoolctl import threadpool_limits
 import qbattery
 from qbattery.models.driven import driven_dressed
 from qbattery.reproduce import pokhrel2025 as pk
+from qbattery.reproduce.pokhrel2025_charging import power_check
 from qbattery.solvers import dressed_rates as rs
 
 THETA, R = pk.THETA, pk.R_FIGS
@@ -181,7 +182,7 @@ def main() -> None:
             _, w, c = timed(band_energy, n, times_for(n, args.points))
             curve.append((n, w, c))
             print("curve", n, w, c, flush=True)
-        _, w_pav, c_pav = timed(pk.power_check, list(ns_sweep))
+        _, w_pav, c_pav = timed(power_check, list(ns_sweep))
     load1 = os.getloadavg()
 
     lscpu, nproc = machine()

@@ -188,6 +188,23 @@ def test_critical_coupling(axis, J, wc):
     assert gc**2 == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("axis", hp.AXES)
+def test_soft_mode_twisting_closes_the_resonant_soft_mode(axis):
+    """At J_c (moved from tests/test_yan2026.py for x, extended to y and z) the paper's resonant
+    ω_- = sqrt(Δ² − g e^r Δ) closes just inside the normal phase, and g is the critical coupling."""
+    g = 0.08  # Yan Fig. 2
+    Jc = hp.soft_mode_twisting(WA, g, axis)
+    inside = Jc - 1e-9 if axis == "z" else Jc + 1e-9
+    assert hp.normal_mode_frequencies_paper(WA, inside, g, axis)[1] == pytest.approx(0, abs=1e-3)
+    assert hp.critical_coupling(WA, Jc, axis) == pytest.approx(g, rel=1e-9)
+    if axis == "x":
+        assert -1 < Jc < -0.9
+    elif axis == "y":
+        assert Jc == pytest.approx(-WA + g**4 / WA**3, rel=1e-15)
+    else:
+        assert Jc == pytest.approx(WA - g, rel=1e-15)
+
+
 # ---------------------------------------------------------------------------------------
 # Stored energy E(t)
 # ---------------------------------------------------------------------------------------
@@ -313,3 +330,29 @@ def test_invalid_axis_and_unstable_region():
     assert np.isnan(hp.normal_mode_frequencies(WA, -0.5, 1.01 * gc, 0.8, "x")[1])
     gc = hp.critical_coupling(WA, -0.5, "x")
     assert np.isnan(hp.normal_mode_frequencies_paper(WA, -0.5, 1.1 * gc, "x")[1])
+
+
+@pytest.mark.parametrize("axis", hp.AXES)
+def test_swap_power_estimate_tracks_the_hp_first_peak_power(axis):
+    """n Δ_k g e^{r_k}/π against E(τ)/τ at the first peak of the exact HP energy at ω_c = Δ_k
+    (g = 0.08, n = 5, Yan Fig. 2): within 4 % for |J| ≤ 0.5 (measured: at most 2.9 %)."""
+    from qbattery.metrics import first_peak_index
+
+    g, n = 0.08, 5
+    t = np.linspace(0.0, 150.0, 30001)
+    for J in (-0.5, -0.3, 0.0, 0.3, 0.5):
+        wc = hp.renormalized_frequency(WA, J, axis)
+        E = hp.stored_energy(t, WA, J, g, wc, n, axis)
+        k = first_peak_index(E)
+        swap = hp.swap_power_estimate(WA, J, g, n, axis)
+        assert swap == pytest.approx(E[k] / t[k], rel=0.04), (J, swap, E[k] / t[k])
+    assert hp.swap_power_estimate(WA, 0.0, g, n, axis) == pytest.approx(n * WA * g / np.pi)
+
+
+def test_swap_power_estimate_falls_as_sqrt_delta_for_x():
+    """Δ_x e^{r_x} = (ω_a Δ_x)^{1/2}: the x estimate vanishes as J_x → −ω_a."""
+    for J in (-0.99, -0.9, -0.5, 0.5):
+        ratio = hp.swap_power_estimate(WA, J, 0.08, 5, "x") / hp.swap_power_estimate(
+            WA, 0.0, 0.08, 5, "x"
+        )
+        assert ratio == pytest.approx(np.sqrt(hp.renormalized_frequency(WA, J, "x") / WA))

@@ -1,4 +1,5 @@
-"""Canzio et al. (2024) Figs. 2-6 (reproduce/canzio2024.py): quick targets and physics that can fail.
+"""Canzio et al. (2024) Figs. 2-6 (reproduce/canzio2024.py, canzio2024_dynamics.py): quick targets
+and physics that can fail.
 
 * every quick target runs, draws a figure, writes its PNG and JSON and states rows;
 * Tavis-Cummings: the switching cost at τ vanishes (Fig. 6a) and the stationary state of Eq. 3 is
@@ -6,7 +7,8 @@
 * Dicke: the stationary ⟨H_B⟩ does not depend on the charger's initial energy (Sec. IV);
 * δE_OFF→ON(0) = 0 for both couplings (Sec. III);
 * scan points (ℰ_max, τ, locked energies, δE(τ)) against the full 2^N ⊗ mode Lindblad evolution
-  of tests/bruteforce.py, with explicit local collapse operators.
+  of tests/bruteforce.py, with explicit local collapse operators;
+* Eq. 9's bound (qbattery.analytic.canzio) against App. B's counting and the runs' summaries.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 matplotlib.use("Agg")
 
+from qbattery.analytic.canzio import locked_energy_bound  # noqa: E402
 from qbattery.models import canzio  # noqa: E402
 from qbattery.problem import build_problem  # noqa: E402
 from qbattery.reproduce import canzio2024 as cz  # noqa: E402
@@ -118,3 +121,20 @@ def test_scan_point_against_the_full_space(coupling, n):
     assert p["switching_cost_at_tau"] == pytest.approx(
         bf.switching_cost(rhos[i], model.H_I), abs=1e-7
     )
+
+
+def test_locked_energy_bound_eq9():
+    """Eq. 9 = App. B's count (Eq. B5): ρ_B↓ spread evenly over the dim S = (N+2)²/4 lowest levels
+    of H_B (k ω_0, multiplicity C(N, k)) for even N; the bound the runs' summaries report."""
+    from math import comb
+
+    for n in (2, 4, 6, 10, 40):
+        dim = (n + 2) ** 2 // 4
+        count = (4 / (n + 2) ** 2) * (0 * comb(n, 0) + 1 * comb(n, 1) + 2 * (dim - 1 - n))
+        assert locked_energy_bound(n) == pytest.approx(count, rel=1e-14)
+        assert locked_energy_bound(n, omega_0=2.5) == pytest.approx(2.5 * count, rel=1e-14)
+        assert locked_energy_bound(n) < 2
+    np.testing.assert_allclose(locked_energy_bound([2, 3]), [1.0, 1.2], rtol=1e-14)
+    for coupling, n in (("tc", 2), ("dicke", 3)):
+        p = cz.point(coupling, False, "green", n, True)
+        assert p["bound"] == pytest.approx(locked_energy_bound(n), rel=1e-12)

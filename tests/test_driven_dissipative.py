@@ -1,7 +1,8 @@
 """Pokhrel & Gea-Banacloche (paper 001): driven atoms with collective decay.
 
-Checks ``qbattery.analytic.driven`` (closed forms) and ``qbattery.solvers.dressed_rates`` (band /
-rate equations) against a small, independent dense Lindblad reference written here: N = 1..4
+Checks ``qbattery.analytic.driven`` and ``qbattery.analytic.driven_dynamics`` (closed forms),
+``qbattery.solvers.dressed_rates`` and ``qbattery.solvers.collective_discharge`` (band / rate
+equations) against a small, independent dense Lindblad reference written here: N = 1..4
 spin-1/2 in the full 2^N space, every collective operator an explicit sum of Pauli matrices, the
 dressed frame built with ``scipy.linalg.expm``, the secular master equation (Eq. 7) and the full
 non-secular one (Eq. 5) integrated by exponentiating the Liouvillian.
@@ -14,6 +15,8 @@ import pytest
 from scipy.linalg import expm, null_space
 
 from qbattery.analytic import driven as dr
+from qbattery.analytic import driven_dynamics as dd
+from qbattery.solvers import collective_discharge as cd
 from qbattery.solvers import dressed_rates as rs
 
 # --------------------------------------------------------------------------- dense reference
@@ -181,7 +184,7 @@ def test_initial_bands_and_wigner_d(n):
     rho_dressed = ops["dressed"].conj().T @ ground_rho(n) @ ops["dressed"]
     for q in range(n + 1):
         assert np.allclose(np.diagonal(rho_dressed, q), rs.initial_band(n, theta, q), atol=1e-13)
-    d = rs.wigner_d(n, theta)
+    d = cd.wigner_d(n, theta)
     assert np.allclose(d @ d.T, np.eye(n + 1), atol=1e-12)
     assert np.allclose(
         d, np.real(ops["dicke"].conj().T @ expm(-1j * theta * ops["Sy"]) @ ops["dicke"])
@@ -191,7 +194,7 @@ def test_initial_bands_and_wigner_d(n):
 def test_wigner_d_large_n():
     """Still orthogonal at N = 300, first column = the binomial amplitudes of initial_band."""
     theta, n = 1.87, 300
-    d = rs.wigner_d(n, theta)
+    d = cd.wigner_d(n, theta)
     assert np.allclose(d @ d.T, np.eye(n + 1), atol=1e-10)
     assert np.allclose(d[:, 0] ** 2, rs.initial_band(n, theta, 0), atol=1e-12)
     assert np.allclose(d[:-1, 0] * d[1:, 0], rs.initial_band(n, theta, 1), atol=1e-12)
@@ -363,6 +366,34 @@ def test_stable_mean_m_and_large_n_limits():
     assert np.isclose(np.cos(th1 / 2) ** 2, dr.ergotropy_per_atom_bound(r, "x<1"))
 
 
+def test_theta_x_equal_one():
+    """theta(x = 1) = 2 atan(r^(1/4)); theta above it is the x < 1 branch."""
+    for r in (0.1, 1.0, 10.0):
+        th1 = dr.theta_x_equal_one(r)
+        assert np.isclose(dr.x_parameter(th1, r), 1.0, rtol=1e-13)
+        assert dr.x_parameter(th1 + 1e-3, r) < 1 < dr.x_parameter(th1 - 1e-3, r)
+    assert np.isclose(dr.theta_x_equal_one(1.0), np.pi / 2)
+
+
+def test_steady_state_ergotropy_sup_tends_to_the_bounds_of_eqs_11_12():
+    """Sup over theta of R_sym/N: below 1/(1 + sqrt r) (x < 1), 1/(1 + 1/sqrt r) (x > 1), with a
+    deficit ~ N^(-1/2); at least the max over a uniform theta grid; r -> 1/r swaps the branches."""
+    r = 0.1
+    bounds = (dr.ergotropy_per_atom_bound(r, "x<1"), dr.ergotropy_per_atom_bound(r, "x>1"))
+    sups = {k: dr.steady_state_ergotropy_sup(r, 10**k) for k in (4, 6, 8)}
+    for side in (0, 1):
+        deficit = [bounds[side] - sups[k][side] for k in (4, 6, 8)]
+        assert all(d > 0 for d in deficit)
+        assert 8 < deficit[0] / deficit[1] < 12 and 8 < deficit[1] / deficit[2] < 12
+    th = np.linspace(0.004, np.pi - 0.004, 4000)
+    x = dr.x_parameter(th, r)
+    grid = dr.steady_state_ergotropy(10**4, th, x) / 10**4
+    assert sups[4][0] >= grid[x < 1].max() and sups[4][1] >= grid[x > 1].max()
+    assert np.allclose(dr.steady_state_ergotropy_sup(1 / r, 10**4), sups[4][::-1], rtol=1e-12)
+    lo, hi = dr.steady_state_ergotropy_sup(1.0, 10**8)
+    assert np.isclose(lo, hi, rtol=1e-12) and 0.5 - 1e-4 < lo < 0.5
+
+
 # --------------------------------------------------------------------------- (c) Eq. 14
 
 
@@ -373,7 +404,7 @@ def _eq14_errors(n: int, npts: int = 801) -> tuple[float, float]:
     tau = np.linspace(0, 10, npts)
     t = 2 * tau / (n * gam)
     curve = rs.charge(n, p, t)
-    e14 = dr.energy_per_atom_large_n(t, n, theta, gam, p.omega_p)
+    e14 = dd.energy_per_atom_large_n(t, n, theta, gam, p.omega_p)
     diag14 = 0.5 - 0.5 * np.cos(theta) * np.tanh(tau + dr.phi0(theta))
     return (
         float(np.abs(curve.energy_per_atom - e14).max()),
@@ -392,6 +423,25 @@ def test_eq14_error_shrinks_with_n():
     assert full[2] < 2e-3
 
 
+def test_diagonal_part_of_eq14():
+    """The non-oscillating part of Eq. 14 = Eq. 14 without its cos(Omega_P t) term, and the
+    large-N limit of the band solver's population (diagonal) energy: error ~ 1/N."""
+    theta, r = 1.87, 10.0
+    gam = float(dr.net_rate(theta, r, 1.0))
+    errs = []
+    for n in (10, 100, 1000):
+        tau = np.linspace(0, 10, 401)
+        t = 2 * tau / (n * gam)
+        diag = dd.diagonal_energy_per_atom_large_n(t, n, theta, gam)
+        assert np.allclose(diag, 0.5 - 0.5 * np.cos(theta) * np.tanh(tau + dr.phi0(theta)))
+        wp = 20 * n * gam
+        osc = -0.5 * np.sin(theta) * np.cos(wp * t) / np.cosh(tau + dr.phi0(theta))
+        assert np.allclose(dd.energy_per_atom_large_n(t, n, theta, gam, wp), diag + osc)
+        curve = rs.charge(n, params(theta, r, omega_p=wp), t)
+        errs.append(float(np.abs(curve.diagonal_energy / n - diag).max()))
+    assert errs[1] < errs[0] / 5 and errs[2] < errs[1] / 5
+
+
 def test_moment_closure_variants_are_all_order_one_over_n():
     n = 1000
     theta, r = 1.87, 10.0
@@ -400,7 +450,7 @@ def test_moment_closure_variants_are_all_order_one_over_n():
     t = 2 * np.linspace(0, 10, 401) / (n * gam)
     exact = rs.charge(n, p, t).energy_per_atom
     for printed in (False, True):
-        mc = dr.energy_per_atom_moment_closure(t, n, p, printed_coherence=printed)
+        mc = dd.energy_per_atom_moment_closure(t, n, p, printed_coherence=printed)
         assert np.abs(mc - exact).max() < 3 / n
 
 
@@ -410,27 +460,44 @@ def test_moment_closure_variants_are_all_order_one_over_n():
 def test_tau90():
     """(d) tau_90 (numerical root) vs closed form vs the paper's 2.973 +- 0.005."""
     th = np.linspace(0.02, 2.8, 60)
-    assert np.allclose(dr.tau_90(th), dr.tau_90_closed_form(th), rtol=0, atol=1e-12)
+    assert np.allclose(dd.tau_90(th), dd.tau_90_closed_form(th), rtol=0, atol=1e-12)
     # the bound really is 90 % there, and monotone
-    tau = dr.tau_90(1.87)
-    assert np.isclose(dr.energy_per_atom_lower_bound(tau, 1.87), 0.9 * np.sin(0.935) ** 2)
-    lb = dr.energy_per_atom_lower_bound(np.linspace(0, 20, 2001), 1.87)
+    tau = dd.tau_90(1.87)
+    assert np.isclose(dd.energy_per_atom_lower_bound(tau, 1.87), 0.9 * np.sin(0.935) ** 2)
+    lb = dd.energy_per_atom_lower_bound(np.linspace(0, 20, 2001), 1.87)
     assert np.all(np.diff(lb) > 0)
     # same as the printed form of the bound
     tt = np.linspace(0, 8, 50)
     u = tt + dr.phi0(1.87)
     printed = 0.5 * (1 - np.cos(1.87) * np.tanh(u) - np.sin(1.87) / np.cosh(u))
-    assert np.allclose(printed, dr.energy_per_atom_lower_bound(tt, 1.87), atol=1e-14)
+    assert np.allclose(printed, dd.energy_per_atom_lower_bound(tt, 1.87), atol=1e-14)
     # theta -> 0 limit: -ln(1 - sqrt(0.9)) = 2.96976
-    assert np.isclose(dr.tau_90(1e-4), -np.log(1 - np.sqrt(0.9)), atol=1e-7)
+    assert np.isclose(dd.tau_90(1e-4), -np.log(1 - np.sqrt(0.9)), atol=1e-7)
     # within 2.973 +- 0.005 for charges E <= 0.25 ...
     e = np.linspace(1e-4, 0.25, 100)
-    vals = dr.tau_90(2 * np.arcsin(np.sqrt(e)))
-    assert np.all(np.abs(vals - dr.PAPER_TAU_90) <= 0.005)
+    vals = dd.tau_90(2 * np.arcsin(np.sqrt(e)))
+    assert np.all(np.abs(vals - dd.PAPER_TAU_90) <= 0.005)
     # ... but not over the whole x > 1 range of Fig. 3 (E up to 1/(1 + 1/sqrt r))
-    top = {r: float(dr.tau_90_closed_form(2 * np.arctan(r**0.25))) for r in (1, 5, 10)}
+    top = {r: float(dd.tau_90_closed_form(2 * np.arctan(r**0.25))) for r in (1, 5, 10)}
     assert np.isclose(top[1], 2.99322, atol=1e-5)
     assert np.isclose(top[10], 3.03898, atol=1e-5)
+
+
+def test_tau90_small_theta_and_its_inverse():
+    """tau_90(theta -> 0) = -ln(1 - sqrt 0.9); charge_at_tau_90 inverts the exact tau_90(E)."""
+    t0 = dd.tau_90_small_theta()
+    assert np.isclose(t0, dd.tau_90_closed_form(0.0), rtol=1e-14)
+    assert np.isclose(t0, dd.tau_90(1e-4), atol=1e-7)
+    assert abs(t0 - dd.PAPER_TAU_90) < 0.005
+    assert np.isclose(dd.tau_90_small_theta(0.5), dd.tau_90_closed_form(0.0, 0.5), rtol=1e-14)
+    for value in (2.975, dd.PAPER_TAU_90 + 0.005, 3.02):
+        e = dd.charge_at_tau_90(value)
+        th = 2 * np.arcsin(np.sqrt(e))
+        assert np.isclose(dd.tau_90_closed_form(th), value, rtol=0, atol=1e-10)
+        assert dd.tau_90_closed_form(2 * np.arcsin(np.sqrt(e + 1e-3))) > value
+    # the paper's 2.973 +- 0.005 holds up to E ~ 0.2654 only (Fig. 3's x > 1 curves reach 0.76)
+    e_edge = dd.charge_at_tau_90(dd.PAPER_TAU_90 + 0.005)
+    assert 0.25 < e_edge < dr.ergotropy_per_atom_bound(10.0, "x>1")
 
 
 def test_power_bound_forms_agree():
@@ -438,8 +505,8 @@ def test_power_bound_forms_agree():
     r, gm = 10.0, 1.0
     for theta in (0.8, 1.3, 1.87):
         n = 50
-        p16 = dr.power_lower_bound(n, theta, r * gm, gm)
-        p17 = dr.power_bound_normalized(np.sin(theta / 2) ** 2, r) * n**2 * gm
+        p16 = dd.power_lower_bound(n, theta, r * gm, gm)
+        p17 = dd.power_bound_normalized(np.sin(theta / 2) ** 2, r) * n**2 * gm
         assert np.isclose(p16, p17)
 
 
@@ -449,9 +516,9 @@ def test_power_bound_forms_agree():
 def _average_power(n: int, theta=1.87, r=10.0) -> tuple[float, float]:
     gam = float(dr.net_rate(theta, r, 1.0))
     p = params(theta, r, omega_p=50 * n * gam)
-    t_end = float(dr.charging_time(n, theta, gam))
+    t_end = float(dd.charging_time(n, theta, gam))
     curve = rs.charge(n, p, np.linspace(0, t_end, 201))
-    return float(curve.energy[-1] / t_end), float(dr.power_lower_bound(n, theta, r, 1.0))
+    return float(curve.energy[-1] / t_end), float(dd.power_lower_bound(n, theta, r, 1.0))
 
 
 def test_power_scales_as_n_squared():
@@ -533,8 +600,8 @@ def test_discharge_matches_dense_eq5(n):
     rho = dense_steady_state(ops, p)
     dip = np.trace(rho @ ops["Sp"])
     assert abs(dip.imag) < 1e-12
-    assert abs(dip.real - dr.dipole_steady_state(n, p.theta, p.x)) < 1e-10  # Eq. 18, finite N
-    b0, b1 = rs.steady_state_bare_bands(n, p)
+    assert abs(dip.real - dd.dipole_steady_state(n, p.theta, p.x)) < 1e-10  # Eq. 18, finite N
+    b0, b1 = cd.steady_state_bare_bands(n, p)
     rho_bare = ops["dicke"].conj().T @ rho @ ops["dicke"]
     assert np.allclose(np.real(np.diagonal(rho_bare)), b0, atol=1e-10)
     assert np.allclose(np.real(np.diagonal(rho_bare, 1)), b1, atol=1e-10)
@@ -544,22 +611,48 @@ def test_discharge_matches_dense_eq5(n):
     traj = dense_evolve(lv, rho, t)
     e_dense = dense_charge(ops, traj)
     pow_dense = g0 * np.abs(np.einsum("tij,ji->t", traj, ops["Sp"])) ** 2
-    d = rs.discharge(n, b0, b1, g0, t)
+    d = cd.discharge(n, b0, b1, g0, t)
     assert np.abs(d.energy - e_dense).max() < 1e-8
     assert np.abs(d.coherent_power - pow_dense).max() < 1e-8
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_discharge_fluctuations_match_dense(n):
+    """ΔH_B², I_E = Σ_k (dp_k/dt)²/p_k and P = −dE/dt of the free decay gamma_0 D[S_-] from the
+    steady state, band solver vs dense; and the bound P ≤ √(ΔH_B² I_E) (paper, Ref. 16)."""
+    p = params(1.87, 10.0)
+    ops = dense_ops(n, p.theta)
+    rho = dense_steady_state(ops, p)
+    g0 = 0.8
+    t = np.linspace(0, 6.0, 61)
+    lv = liouvillian(np.zeros_like(ops["Sz"]), [(g0, ops["Sm"])])
+    traj = dense_evolve(lv, rho, t)
+    rate = (traj.reshape(len(t), -1) @ lv.T).reshape(traj.shape)  # drho/dt
+    k = np.arange(n + 1)
+    proj = ops["nexc"][None, :] == k[:, None]  # (k, product state): k excitations
+    pops = np.real(np.diagonal(traj, axis1=1, axis2=2)) @ proj.T
+    dpops = np.real(np.diagonal(rate, axis1=1, axis2=2)) @ proj.T
+    b0, _ = cd.steady_state_bare_bands(n, p)
+    f = cd.discharge_fluctuations(n, b0, g0, t)
+    assert np.allclose(f.variance, pops @ k**2 - (pops @ k) ** 2, atol=1e-8)
+    assert np.allclose(f.power, -(dpops @ k), atol=1e-8)
+    ok = pops > 1e-13
+    fisher = np.where(ok, dpops**2 / np.where(ok, pops, 1.0), 0.0).sum(axis=1)
+    assert np.allclose(f.fisher, fisher, rtol=1e-6, atol=1e-9)
+    assert np.all(np.abs(f.power) <= np.sqrt(f.variance * f.fisher) * (1 + 1e-9) + 1e-12)
 
 
 def _discharge_large_n(ns, npts):
     p = params(1.87, 10.0)
     fracs, errs, peaks = [], [], []
     for n in ns:
-        b0, b1 = rs.steady_state_bare_bands(n, p)
+        b0, b1 = cd.steady_state_bare_bands(n, p)
         e0 = b0 @ np.arange(n + 1)
         t = np.linspace(0, (2 * np.log(n + 1) + 40) / n, npts)
-        d = rs.discharge(n, b0, b1, 1.0, t)
+        d = cd.discharge(n, b0, b1, 1.0, t)
         assert d.energy[-1] < 1e-12 * e0
         fracs.append(d.coherent_work() / e0)
-        e_mf = dr.discharge_energy_per_atom_large_n(t, n, e0 / n, 1)
+        e_mf = dd.discharge_energy_per_atom_large_n(t, n, e0 / n, 1)
         errs.append(np.abs(d.energy / n - e_mf).max())
         peaks.append(d.coherent_power.max() / n**2)
     return np.array(fracs), np.array(errs), np.array(peaks)
@@ -572,7 +665,7 @@ def test_discharge_large_n():
     assert errs[1] < errs[0] / 3 and errs[2] < errs[1] / 2
     assert abs(peaks[-1] - 0.25) < 5e-3
     p = params(1.87, 10.0)
-    assert abs(dr.dipole_steady_state(10**6, 1.87, p.x) / dr.dipole_large_n(10**6, 1.87) - 1) < 1e-5
+    assert abs(dd.dipole_steady_state(10**6, 1.87, p.x) / dd.dipole_large_n(10**6, 1.87) - 1) < 1e-5
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from scipy.linalg import expm
 
 import qbattery
 from qbattery.analytic import driven as dr
-from qbattery.models import PRESETS, driven_dressed, driven_full
+from qbattery.models import PRESETS, collective_discharge, driven_dressed, driven_full
 from qbattery.models.driven import (
     DRESSED_SM,
     DRESSED_SP,
@@ -29,6 +29,7 @@ from qbattery.models.driven import (
     evaluate_parameters,
 )
 from qbattery.problem import build_problem
+from qbattery.solvers import collective_discharge as cd
 from qbattery.solvers import dressed_rates as rs
 from qbattery.solvers.steady_state import steady_state
 
@@ -175,11 +176,27 @@ def test_full_equation_with_one_rate_is_collective_decay():
 
 def test_steady_state_secular_error_grows_with_n():
     """Paper: the secular steady state is unreliable as N grows unless Ω_P ≫ NΓ."""
-    from qbattery.reproduce.pokhrel2025 import secular_validity
+    from qbattery.reproduce.pokhrel2025_charging import secular_validity
 
     d = secular_validity(ns=(1, 2, 3), omega_ps=(20.0, 200.0))
     assert np.all(np.diff(np.abs(d[20.0])) > 0)
     assert np.all(np.abs(d[200.0]) < np.abs(d[20.0]) / 50)  # ~ 1/Ω_P²
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_collective_discharge_spec_matches_band_solver(n):
+    """The discharge spec (drive off, γ_0 D[S_−]) from the full battery, through simulate
+    (Lindblad engine), vs the bare-basis band solver (collective_discharge.discharge): E(t)."""
+    g0 = 0.7
+    spec = collective_discharge(n, gamma_0=g0, initial="up", t_max=8.0 / n, points=161)
+    assert spec["noise"] == {"collective_decay": "gamma_0"}
+    res = qbattery.simulate(spec)
+    band0 = np.zeros(n + 1)
+    band0[-1] = 1.0  # all n atoms excited
+    d = cd.discharge(n, band0, np.zeros(n), g0, res.t, method="expm")
+    assert np.abs(n + res.energy - d.energy).max() < 1e-8  # energy series: E(t) − E(0)
+    assert np.abs(d.dipole).max() == 0.0  # a Dicke state has no dipole: no coherent power
+    assert np.all(np.diff(res.energy) < 1e-12) and res.energy[-1] < -0.5 * n  # it discharges
 
 
 # --------------------------------------------------------------------------- examples, targets

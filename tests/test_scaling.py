@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qbattery.scaling import fit_power_law, fit_window, local_exponents
+from qbattery.scaling import fit_offset_power_law, fit_power_law, fit_window, local_exponents
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,13 @@ def test_local_exponents():
     mid, slope = local_exponents(x, 3 * x**1.5)
     np.testing.assert_allclose(slope, 1.5, atol=1e-12)
     np.testing.assert_allclose(mid, [np.sqrt(2), np.sqrt(8), np.sqrt(32)], rtol=1e-12)
+
+
+def test_offset_power_law_fit_recovers_its_parameters():
+    ns = np.array([8, 12, 16, 24, 32, 48, 64])
+    d = 4.7 * (ns + 17.0) ** -1.0
+    fit = fit_offset_power_law(ns, d)
+    assert fit["p"] == pytest.approx(1.0, abs=1e-4)
+    assert fit["N0"] == pytest.approx(17.0, abs=1e-2)
+    d = 2.0 * (ns + 3.0) ** -0.5
+    assert fit_offset_power_law(ns, d)["p"] == pytest.approx(0.5, abs=1e-4)

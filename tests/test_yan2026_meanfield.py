@@ -12,8 +12,9 @@ from scipy.integrate import solve_ivp
 matplotlib.use("Agg")
 
 import qbattery  # noqa: E402
-from qbattery.reproduce import yan2026_meanfield as ymf  # noqa: E402
+from qbattery.reproduce import yan2026_convergence as ymf  # noqa: E402
 from qbattery.reproduce.registry import Context  # noqa: E402
+from qbattery.scaling import fit_power_law  # noqa: E402
 
 
 def _short(spec: dict, t_max: float = 6.0, points: int = 61) -> dict:
@@ -85,22 +86,12 @@ def test_meanfield_error_falls_with_N_for_local_decay(Omega):
     runs = [qbattery.simulate(ymf.convergence_spec("local", N, Omega)) for N in ns]
     dist = [np.max(np.abs(ymf.bloch_w(r) - mf)) for r in runs]
     assert np.all(np.diff(dist) < 0), dist
-    slope = ymf.fit_power_law(ns[-2:], dist[-2:])
+    slope = fit_power_law(ns[-2:], dist[-2:]).alpha
     assert -1.2 < slope < -0.52, (dist, slope)
     t = runs[0].t
     P_mf = ymf.p_max_per_spin(t, mf)
     dP = [abs(ymf.p_max_per_spin(t, ymf.bloch_w(r)) - P_mf) for r in runs]
     assert np.all(np.diff(dP) < 0), dP
-
-
-def test_offset_power_law_fit_recovers_its_parameters():
-    ns = np.array([8, 12, 16, 24, 32, 48, 64])
-    d = 4.7 * (ns + 17.0) ** -1.0
-    fit = ymf.fit_offset_power_law(ns, d)
-    assert fit["p"] == pytest.approx(1.0, abs=1e-4)
-    assert fit["N0"] == pytest.approx(17.0, abs=1e-2)
-    d = 2.0 * (ns + 3.0) ** -0.5
-    assert ymf.fit_offset_power_law(ns, d)["p"] == pytest.approx(0.5, abs=1e-4)
 
 
 def test_convergence_spec_rejects_unknown_model():

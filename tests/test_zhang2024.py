@@ -18,6 +18,11 @@ import pytest
 import scipy.linalg as la
 
 import qbattery
+from qbattery.analytic.zhang import (
+    activity_threshold,
+    last_level_crossing,
+    thermal_recharging_sz,
+)
 from qbattery.models.zhang import (
     battery_levels,
     zhang_cavity,
@@ -423,6 +428,68 @@ def test_thermal_threshold_and_linear_growth():
         assert below.W == 0 and above.W > 0
         w = [thermal_recharging(battery_levels(n, m, g=g), m, 1.0).W for g in (200, 400, 800)]
         assert abs((w[2] - w[1]) / (w[1] - w[0]) - 2) < 1e-9  # linear once the order is fixed
+
+
+# --------------------------------------------------------------------------- analytic/zhang.py
+
+
+def symmetric_basis(n: int) -> np.ndarray:
+    """Columns: the Dicke states |N/2, k − N/2> of n two-level atoms (k excitations) in 2^N."""
+    k = np.array([bin(i).count("1") for i in range(2**n)])
+    P = np.array([(k == j) / np.sqrt(np.sum(k == j)) for j in range(n + 1)]).T
+    return P.astype(complex)
+
+
+@pytest.mark.parametrize("form", ["eq3", "eq11"])
+def test_thermal_recharging_sz_against_matrices(form):
+    """Symmetric manifold: H_Q and S_z of the 2^N pair sums projected on the Dicke states; full:
+    the 2^N matrices themselves (thermal_recharging's matrix input, no closed-form levels)."""
+    n, beta = 4, 1.0
+    Sz = sum(site(SZ, i, n, 2) for i in range(n)) / 2
+    P = symmetric_basis(n)
+    for g in (0.3, 2.0, 3.0, 7.5):
+        HQ = xy_battery(n, g, 1.0, ordered=(form == "eq3"))
+        for manifold, ref in (
+            ("symmetric", thermal_recharging(P.conj().T @ HQ @ P, P.conj().T @ Sz @ P, beta)),
+            ("full", thermal_recharging(HQ, Sz, beta)),
+        ):
+            ours = thermal_recharging_sz(n, g, beta, form, manifold)
+            _check_laws(ours)
+            for key in ("W", "W_R", "Q_R"):
+                assert abs(getattr(ours, key) - getattr(ref, key)) < 1e-10, (manifold, g, key)
+                assert np.allclose(ours.ranges[key], ref.ranges[key], atol=1e-10), (g, key)
+    with pytest.raises(ValueError, match="manifold"):
+        thermal_recharging_sz(n, 1.0, beta, form, "irrep")
+
+
+@pytest.mark.parametrize("form", ["eq3", "eq11"])
+@pytest.mark.parametrize("n", [2, 4, 7])
+def test_activity_threshold(form, n):
+    """Sec. V.A: ω_β(ω_q S_z) is passive for H_Q below the threshold, active above, at any β > 0."""
+    g_star = activity_threshold(n, form)
+    for beta in (0.3, 1.0):  # (at large β the active pair's populations underflow: W rounds to 0)
+        assert thermal_recharging_sz(n, 0.99 * g_star, beta, form).W == 0
+        assert thermal_recharging_sz(n, 1.01 * g_star, beta, form).W > 0
+    assert activity_threshold(1, form) == float("inf")
+
+
+@pytest.mark.parametrize("form", ["eq3", "eq11"])
+@pytest.mark.parametrize("n", [2, 3, 4, 7])
+def test_last_level_crossing(form, n):
+    """The largest g where two levels E_m of the symmetric manifold are equal (found from the
+    levels by brute force over pairs), and W, W_R affine in g above it (Eq. 32)."""
+    m = np.arange(n + 1) - n / 2
+    crossings = []
+    for a, b in itertools.combinations(range(n + 1), 2):  # E_a − E_b is linear in g: solve it
+        e0, e1 = (battery_levels(n, m, g=g, form=form) for g in (0.0, 1.0))
+        slope = (e1[a] - e1[b]) - (e0[a] - e0[b])
+        if abs(slope) > 1e-12:
+            crossings.append(-(e0[a] - e0[b]) / slope)
+    assert last_level_crossing(n, form) == pytest.approx(max(crossings), rel=1e-12)
+    g = last_level_crossing(n, form) * np.array([1.5, 2.0, 2.5])
+    for key in ("W", "W_R"):
+        v = [getattr(thermal_recharging_sz(n, x, 1.0, form), key) for x in g]
+        assert abs((v[2] - v[1]) - (v[1] - v[0])) < 1e-9 * max(1.0, abs(v[2]))
 
 
 # --------------------------------------------------------------------------- targets

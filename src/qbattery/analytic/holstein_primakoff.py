@@ -69,6 +69,7 @@ __all__ = [
     "normal_mode_frequencies",
     "normal_mode_frequencies_paper",
     "critical_coupling",
+    "soft_mode_twisting",
     "stored_energy",
     "average_power",
     "stored_energy_soft_mode",
@@ -76,6 +77,7 @@ __all__ = [
     "max_power_soft_mode",
     "max_power_time_soft_mode",
     "max_power_scaling",
+    "swap_power_estimate",
 ]
 
 AXES = ("x", "y", "z")
@@ -219,6 +221,25 @@ def critical_coupling(omega_a: float, J: float, axis: str, omega_c: float | None
     d = renormalized_frequency(omega_a, J, axis)
     wc = d if omega_c is None else float(omega_c)
     return float(np.exp(-squeezing_parameter(omega_a, J, axis)) * np.sqrt(d * wc))
+
+
+def soft_mode_twisting(omega_a: float, g: float, axis: str) -> float:
+    """Twisting ``J_k`` at which the resonant soft mode closes, ``g e^{r_k} = Delta_k``
+    (Yan et al., after Eq. 5, with ``omega_c = Delta_k`` as in Fig. 2): the inverse of
+    :func:`critical_coupling` in J.
+
+    ``x``: ``Delta_x^3 = g^2 omega_a`` (from ``e^{2 r_x} = omega_a/Delta_x``), so
+    ``J_x = Delta_x^2/omega_a - omega_a``; ``y``: ``Delta_y = g^2/omega_a``, ``J_y = -omega_a
+    + g^4/omega_a^3``; ``z``: ``J_z = omega_a - g``.  The normal phase is ``J_x, J_y`` above and
+    ``J_z`` below this value.
+    """
+    axis = _check_axis(axis)
+    if axis == "x":
+        delta = (g**2 * omega_a) ** (1 / 3)
+        return delta**2 / omega_a - omega_a
+    if axis == "y":
+        return float(g**4 / omega_a**3 - omega_a)
+    return float(omega_a - g)
 
 
 # ---------------------------------------------------------------------------------------
@@ -365,3 +386,26 @@ def max_power_scaling(omega_a: float, J: float, g: float, axis: str) -> float:
     d = renormalized_frequency(omega_a, J, axis)
     r = squeezing_parameter(omega_a, J, axis)
     return float(np.exp(2 * r) / _sqrt_or_nan(1.0 - g * np.exp(r) / d))
+
+
+# ---------------------------------------------------------------------------------------
+# Rotating-wave swap estimate (not in the paper), resonant omega_c = Delta_k
+# ---------------------------------------------------------------------------------------
+
+
+def swap_power_estimate(omega_a: float, J: float, g: float, n: float, axis: str) -> float:
+    """Rotating-wave reading of Yan et al. Eq. 5 at resonance (``omega_c = Delta_k``): the beam
+    splitter ``(g e^{r_k}/2)(beta^dag a + a^dag beta)`` swaps the n photons into the battery at
+    ``tau = pi/(g e^{r_k})``, so ``P(tau) ~ n Delta_k g e^{r_k}/pi``.
+
+    Not in the paper; it reproduces the HP first-peak power away from the soft-mode points
+    (within a few % for ``|J| <~ 0.5``), and shows why squeezing does not pay at resonance: for
+    x, ``P prop. Delta_x e^{r_x} = (omega_a Delta_x)^{1/2} -> 0`` as ``J_x -> -omega_a``
+    (``e^{2 r_x} = omega_a/Delta_x``).
+    """
+    return (
+        n
+        * renormalized_frequency(omega_a, J, axis)
+        * effective_coupling(g, omega_a, J, axis)
+        / np.pi
+    )

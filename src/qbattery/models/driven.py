@@ -28,6 +28,8 @@ Eq. 2), ħ = 1:
   component weighted by its own rate), whose secular part is exactly Eq. 7 and which is γ S_− when
   γ_0 = γ_+ = γ_−. This parent is our choice (the paper writes Eq. 5 for a flat reservoir only):
   a reservoir with a structured spectrum would give a Redfield, not a Lindblad, equation.
+* :func:`collective_discharge`: the drive switched off, free collective decay γ_0 D[S_−] of the
+  stored energy (the discharge of Eqs. 18-19, Fig. 4).
 
 Parameters. The spec carries the drive either as ``theta`` and ``Omega_P`` (the paper's figures)
 or as ``Delta`` and ``Omega_R`` (Eq. 1); the decay as ``gamma_0``, ``gamma_minus`` and either
@@ -54,6 +56,7 @@ __all__ = [
     "DRESSED_SM",
     "driven_dressed",
     "driven_full",
+    "collective_discharge",
     "driven_parameters",
     "evaluate_parameters",
 ]
@@ -280,4 +283,30 @@ def driven_full(
         "noise": noise,
         "time": _time(int(n_atoms), params, t_max, points),
         "output": {"series": list(series)},
+    }
+
+
+def collective_discharge(
+    n_atoms: int = 4,
+    *,
+    gamma_0: float = 1.0,
+    omega0: float = 1.0,
+    initial: str | dict = "down",
+    t_max: float = 10.0,
+    points: int = 401,
+) -> dict:
+    """Spec dict of the discharge (Eqs. 18-19, Fig. 4): the drive off, H_B = ω0 S_z and free
+    collective decay γ_0 D[S_−] (``collective_decay``; Eq. 5 with Ω_R = 0 and γ = γ_0).
+
+    The paper discharges the secular steady state of Eq. 7, which the spec language cannot
+    write as an initial state: set it on the built Problem (``problem.initial``), or start from a
+    named state (``initial``, e.g. ``"up"``, the fully charged battery).
+    """
+    return {
+        "system": {"spins": int(n_atoms)},
+        "parameters": {"omega0": float(omega0), "gamma_0": float(gamma_0)},
+        "hamiltonian": {"battery": "omega0*Sz"},
+        "initial": {"battery": initial},
+        "noise": {"collective_decay": "gamma_0"},
+        "time": time_grid(float(t_max), int(points)),
     }

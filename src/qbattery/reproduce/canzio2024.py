@@ -1,5 +1,5 @@
 """Canzio, Cavina, Polini & Giovannetti (2024), *Single-atom dissipation and dephasing in Dicke and
-Tavis-Cummings quantum batteries*: Figs. 2-6 (Secs. IV-V, Eq. 9, App. A).
+Tavis-Cummings quantum batteries*: Figs. 4-6 (Sec. V, Eq. 9, App. B), the scans over N.
 
 N two-level atoms (H_B = ω_0(J_z + N/2)) charged by a lossy cavity mode (H_C = ω_c a†a) through the
 Dicke (Eq. 1, (2g/√N) J_x(a + a†)) or Tavis-Cummings coupling (Eq. 2, (g/√N)(J_+a + J_-a†)), with
@@ -7,11 +7,9 @@ Dicke (Eq. 1, (2g/√N) J_x(a + a†)) or Tavis-Cummings coupling (Eq. 2, (g/√
 :func:`qbattery.models.canzio`, runs from :func:`qbattery.simulate` (solver "auto": the
 permutation-invariant solver with local noise, Lindblad with cavity loss only, closed without
 noise), numbers from ``Result.summary`` and ``Result.series``; nothing here integrates anything.
+Figs. 2-3 (the dynamics at N = 4) are in :mod:`qbattery.reproduce.canzio2024_dynamics`, Figs. 7-10
+(detuning, charger energy and charger state) in :mod:`qbattery.reproduce.canzio2024_scans`.
 
-* ``canzio2024-fig2``: ⟨H⟩(t) = E_B + E_C + E_I from the ground state of the whole H (N = 4,
-  g = 2g_c, (κ, γ_↓, γ_φ) = (0.15, 0.1, 0.5)); dashed: the stationary ⟨H⟩ from
-  :func:`qbattery.solvers.permutational.steady_state` (App. A: TC → vacuum ⊗ all down, ⟨H⟩ = 0).
-* ``canzio2024-fig3``: E_B(t)/N from |↓⟩^⊗N ⊗ |α = √N⟩, Fig. 2's parameters and γ_↓, κ → /20.
 * ``canzio2024-fig4``: max ergotropy and locked energy E_B(τ) − ℰ(τ) vs N, with Eq. 9's bound
   2N/(N+2) ω_0 and, dashed, the locked energy for permutation-invariant unitaries (App. B).
 * ``canzio2024-fig5``: τ (time of maximum ergotropy) vs N, g/√N (a, b) and bare g (c, d: τ√N).
@@ -22,8 +20,8 @@ in-process cache of :func:`point`, so ``qbattery reproduce canzio2024-fig4 canzi
 canzio2024-fig6`` computes each once. Choices the paper leaves open, stated in rows: the N grid
 (:data:`FULL_SIZES`: TC to N = 40 (with local noise: the full noise set), the Dicke coupling with
 local noise to N = 8, its cost grows fastest), the window (t ≤ 6 (TC), 10 (Dicke) in 1/ω_0 with
-g/√N, times √(2/N) with bare g, so that the first ergotropy maximum is inside), N = 4 for Fig. 3,
-the photon cutoffs (raised until the top Fock level stays below 1e-6), coherence sectors to
+g/√N, times √(2/N) with bare g, so that the first ergotropy maximum is inside), the photon
+cutoffs (raised until the top Fock level stays below 1e-6), coherence sectors to
 ``sector_tol`` = 1e-6. Paper-vs-ours diagnoses: docs/reproduction.md ("Canzio et al. 2024").
 """
 
@@ -36,13 +34,12 @@ from functools import cache
 import numpy as np
 
 import qbattery
+from qbattery.analytic.canzio import locked_energy_bound
 from qbattery.models import canzio
 from qbattery.models.canzio import charger_cutoff, critical_coupling
-from qbattery.problem import build_problem
 from qbattery.reproduce.plotting import PAPER_LINE, paper_hline, paper_law
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.scaling import fit_power_law
-from qbattery.solvers.permutational import steady_state
 
 PAPER = (
     "Canzio, Cavina, Polini & Giovannetti, Single-atom dissipation and dephasing in Dicke and "
@@ -98,18 +95,6 @@ FULL_SIZES: dict[tuple[str, bool, str], tuple[int, ...]] = {
     ("dicke", True, "red"): (2, 4, 6),
 }
 QUICK_N = (2, 3)
-
-# Fig. 2 / Fig. 3 (caption of Fig. 2: (κ, γ_↓, γ_φ) = (0.15, 0.1, 0.5), this order!)
-FIG2_N = 4
-FIG2_RATES = {"kappa": 0.15, "gamma_down": 0.1, "gamma_phi": 0.5}
-FIG2_CUTOFF = {"tc": 20, "dicke": 20}  # Dicke: broad stationary photon distribution, see rows
-FIG2_LOW_CUTOFF = {"quick": 6, "full": 10}  # second Dicke steady state, for the cutoff check
-FIG2_T = 60.0
-FIG3_N = 4  # not stated in the paper (our choice, as Fig. 2)
-FIG3_T = 40.0
-#: Dicke at g = 2g_c heats the mode to a broad photon distribution (⟨n⟩ ≈ 5 with a slow tail):
-#: a 1e-6 top level needs cutoff > 60 (8× the cost); we stop at 40 and report the top population.
-FIG3_DICKE_CUTOFF = {"quick": 16, "full": 40}
 
 
 def _plt():
@@ -224,7 +209,8 @@ def _exponent(n, y, n_min: float = 6) -> tuple[float, float]:
     return float(fit.alpha), float(fit.alpha_se)
 
 
-def _fmt(values, digits: int = 3) -> str:
+def fmt(values, digits: int = 3) -> str:
+    """Numbers as a comma-separated list, ``digits`` significant digits."""
     return ", ".join(f"{v:.{digits}g}" for v in values)
 
 
@@ -301,7 +287,7 @@ def fig4(ctx: Context) -> TargetOutput:
         paper_law(top, green["N"], green["ergotropy_max"], 1.0, label=None)
         _plot(bottom, data[c], "locked_at_tau")
         _plot(bottom, data[c], "locked_symmetric_at_tau", dashed=True)
-        bottom.plot(n_line, 2 * n_line / (n_line + 2), "k:", lw=1.5)
+        bottom.plot(n_line, locked_energy_bound(n_line), "k:", lw=1.5)
         bottom.set_yscale("log")
         top.set_title(f"({'ab'[col]}) {NAME[c]}, Eq. ({1 + col})", loc="left")
         bottom.set_title(f"({'cd'[col]}) {NAME[c]}, Eq. ({1 + col})", loc="left")
@@ -333,16 +319,16 @@ def fig4(ctx: Context) -> TargetOutput:
             frac = lock / d["energy_at_tau"]
             rows += [
                 Row(f"{tag}: ℰ_max ∝ N^s", "extensive (s = 1)", _fmt_exp(s_e),
-                    f"fit over N ≥ 6; ℰ_max = {_fmt(d['ergotropy_max'])} at N = {_fmt(n)}"),
+                    f"fit over N ≥ 6; ℰ_max = {fmt(d['ergotropy_max'])} at N = {fmt(n)}"),
                 Row(f"{tag}: locked energy at τ ≤ 2N/(N+2) ω0 (Eq. 9)", "holds (below the line)",
                     "holds for every N" if not len(over) else
                     f"FAILS from N = {int(over[0])} (max excess {np.max(lock - bound):.3g} ω0)",
-                    f"E_B(τ) − ℰ(τ) = {_fmt(lock)}" + ("" if not len(over) else
+                    f"E_B(τ) − ℰ(τ) = {fmt(lock)}" + ("" if not len(over) else
                     "; Eq. 9's proof caps rank ρ_B by dim S = (N+2)²/4, but a permutation-"
                     "invariant mixed state (local noise) reaches all 2^N levels")),
                 Row(f"{tag}: max_t [E_B − ℰ](t) ≤ bound, every N", "holds",
                     "holds" if bool(np.all(d["bound_holds"])) else
-                    f"fails at N = {_fmt(n[d['bound_holds'] < 0.5])}",
+                    f"fails at N = {fmt(n[d['bound_holds'] < 0.5])}",
                     "summary locked_energy_bound_holds (whole window, not only τ)"),
                 Row(f"{tag}: asymptotic freedom, [E_B − ℰ]/E_B at τ", "→ 0 as N grows",
                     f"{frac[0]:.3f} (N = {int(n[0])}) → {frac[-1]:.3f} (N = {int(n[-1])})",
@@ -350,7 +336,7 @@ def fig4(ctx: Context) -> TargetOutput:
                     + ("; does not decrease: the locked energy grows ∝ N^"
                        f"{_exponent(n, lock)[0]:.2f}" if frac[-1] >= frac[0] else "")),
                 Row(f"{tag}: locked energy, permutation-invariant unitaries ∝ N^s (App. B)",
-                    "extensive (s = 1)", _fmt_exp(s_sym), f"values {_fmt(d['locked_symmetric_at_tau'])}"),
+                    "extensive (s = 1)", _fmt_exp(s_sym), f"values {fmt(d['locked_symmetric_at_tau'])}"),
             ]  # fmt: skip
     for noise in NOISE:
         d, t = data["dicke"][noise], data["tc"][noise]
@@ -360,7 +346,7 @@ def fig4(ctx: Context) -> TargetOutput:
         ]
         rows.append(Row(
             f"{NOISE[noise][0]}: ℰ_max(TC)/ℰ_max(Dicke), min over N", "> 1 (TC outperforms)",
-            round(float(np.min(ratio)), 4), f"ratios {_fmt(ratio)} at N = {_fmt(common)}",
+            round(float(np.min(ratio)), 4), f"ratios {fmt(ratio)} at N = {fmt(common)}",
         ))  # fmt: skip
     rows.append(
         Row(
@@ -402,7 +388,7 @@ def fig5(ctx: Context) -> TargetOutput:
                 rows.append(Row(
                     f"{NAME[c]} {'bare g' if bare else 'g/√N'} {NOISE[noise][0]}: τ ∝ N^s",
                     -0.5 if bare else 0.0, _fmt_exp(s),
-                    f"fit over N ≥ 4; τω0 = {_fmt(d['tau'])} at N = {_fmt(d['N'])}",
+                    f"fit over N ≥ 4; τω0 = {fmt(d['tau'])} at N = {fmt(d['N'])}",
                 ))  # fmt: skip
     for bare in (False, True):
         key = "bare" if bare else "normalized"
@@ -412,7 +398,7 @@ def fig5(ctx: Context) -> TargetOutput:
             ratio = [t["tau"][t["N"] == m][0] / d["tau"][d["N"] == m][0] for m in common]
             rows.append(Row(
                 f"{key} {NOISE[noise][0]}: τ(TC)/τ(Dicke), max over N", "< 1 (TC faster)",
-                round(float(np.max(ratio)), 3), f"ratios {_fmt(ratio)}",
+                round(float(np.max(ratio)), 3), f"ratios {fmt(ratio)}",
             ))  # fmt: skip
     for c in COUPLINGS:
         d = out[f"{c}_normalized"]
@@ -422,7 +408,7 @@ def fig5(ctx: Context) -> TargetOutput:
         rows.append(Row(
             f"{NAME[c]} g/√N: jumps of τ (> 25 % between neighbouring N)",
             "Dicke: yes (second maximum becomes global)" if c == "dicke" else "none mentioned",
-            "; ".join(f"{k} at N = {_fmt(v)}" for k, v in jumps.items() if len(v)) or "none",
+            "; ".join(f"{k} at N = {fmt(v)}" for k, v in jumps.items() if len(v)) or "none",
             "τ is the grid maximum of ℰ(t) over the whole window",
         ))  # fmt: skip
         common = np.intersect1d(d["red"]["N"], d["green"]["N"])
@@ -435,7 +421,7 @@ def fig5(ctx: Context) -> TargetOutput:
         rows.append(Row(
             f"{NAME[c]} g/√N: τ(red)/τ(green) (noise speeds up charging)",
             "< 1, 'particularly evident in panel (a)'", f"{np.min(speed):.3f}-{np.max(speed):.3f}",
-            f"ratios {_fmt(speed)} at N = {_fmt(common)}",
+            f"ratios {fmt(speed)} at N = {fmt(common)}",
         ))  # fmt: skip
     _legend(fig, [Line2D([], [], **PAPER_LINE, label=r"paper: $\tau \propto N^0$ (a, b), "
                          r"$\tau \propto N^{-1/2}$ (c, d)")])  # fmt: skip
@@ -473,14 +459,14 @@ def fig6(ctx: Context) -> TargetOutput:
             rows.append(Row(
                 f"Dicke {'bare g' if bare else 'g/√N'} {NOISE[noise][0]}: δE_ON→OFF(τ) ∝ N^s",
                 "superlinear (s > 1)" if bare else "extensive (s = 1)", _fmt_exp(s),
-                f"fit over N ≥ 4; δE(τ)/ω0 = {_fmt(cost)} at N = {_fmt(d['N'])}",
+                f"fit over N ≥ 4; δE(τ)/ω0 = {fmt(cost)} at N = {fmt(d['N'])}",
             ))  # fmt: skip
             if bare:
                 share = cost / d["energy_at_tau"]
                 rows.append(Row(
                     f"Dicke bare g {NOISE[noise][0]}: δE(τ)/E_B(τ), max over N",
                     "can become the primary energy source (Sec. VI)", round(float(share.max()), 3),
-                    f"ratios {_fmt(share)}",
+                    f"ratios {fmt(share)}",
                 ))  # fmt: skip
     tc = [scan(ctx, "tc", b) for b in (False, True)]
     worst = max(float(np.max(np.abs(d["switching_cost_at_tau"]))) for s in tc for d in s.values())
@@ -502,198 +488,3 @@ def fig6(ctx: Context) -> TargetOutput:
     _legend(fig, [Line2D([], [], **PAPER_LINE, label=r"paper: TC cost $= 0$ (a), Dicke "
                          r"extensive $\propto N$ (b)")])  # fmt: skip
     return TargetOutput(fig, {"scans": out}, rows)
-
-
-# --------------------------------------------------------------------------- Fig. 2
-
-
-def fig2_spec(coupling: str, cutoff: int, t_max: float, points: int, n: int = FIG2_N) -> dict:
-    """Eq. 3 at g = 2g_c from the ground state of the whole H (Fig. 2 caption)."""
-    spec = canzio(
-        n, coupling=coupling, g=2 * critical_coupling(coupling), **FIG2_RATES, cutoff=cutoff,
-        t_max=t_max, points=points, series=("energy", "charger_energy", "interaction_energy"),
-    )  # fmt: skip
-    spec["initial"] = {"total": "ground"}
-    return spec
-
-
-def total_energy(spec: dict) -> dict:
-    """⟨H⟩(t) = E_B + E_C + E_I of one run and the stationary values (steady state of Eq. 3).
-
-    The series E_B, E_C are relative to t = 0: E_B(0) is ``summary["E_initial"]``, E_C(0) the
-    charger's energy in the problem's initial state (⟨ψ0|H_C|ψ0⟩)."""
-    start = time.perf_counter()
-    r = qbattery.simulate(spec)
-    problem = build_problem(spec)
-    ((_, psi),) = problem.initial
-    ec0 = float(np.real(np.vdot(psi, problem.H_charger @ psi)))
-    eb = r.energy + r.summary["E_initial"]
-    ec = r.charger_energy + ec0
-    ei = r.interaction_energy
-    ss = steady_state(problem)
-    parts = {k: float(np.real(ss.expect_part(k))) for k in ("battery", "charger", "coupling")}
-    return {
-        "t": r.t,
-        "H": eb + ec + ei,
-        "E_B": eb,
-        "E_C": ec,
-        "E_I": ei,
-        "ss": parts,
-        "H_ss": sum(parts.values()),
-        "ss_residual": ss.residual,
-        "photons_gs": ec0 / spec["parameters"]["omega_c"],
-        "cutoff": spec["system"]["mode"]["cutoff"],
-        "top_fock": r.info.get("max_top_fock_population"),
-        "warnings": list(r.warnings),
-        "seconds": time.perf_counter() - start,
-    }
-
-
-@target("canzio2024-fig2", paper=PAPER,
-        description="⟨H⟩(t) from the ground state of H, N = 4, g = 2g_c, and the steady states")  # fmt: skip
-def fig2(ctx: Context) -> TargetOutput:
-    plt = _plt()
-    t_max, points = (15.0, 61) if ctx.quick else (FIG2_T, 301)
-    cutoffs = {"tc": 8, "dicke": 10} if ctx.quick else FIG2_CUTOFF
-    runs = {}
-    for c in ctx.progress(COUPLINGS, "Fig. 2 runs"):
-        runs[c] = total_energy(fig2_spec(c, cutoffs[c], t_max, points))
-    # a cutoff check for the Dicke steady state (its photon distribution is broad)
-    low = FIG2_LOW_CUTOFF["quick" if ctx.quick else "full"]
-    ss_low = steady_state(build_problem(fig2_spec("dicke", low, t_max, 2)))
-    h_low = sum(float(np.real(ss_low.expect_part(k))) for k in ("battery", "charger", "coupling"))
-
-    fig, ax = plt.subplots(figsize=(7, 4.4), layout="constrained")
-    colour = {"dicke": "#1f77b4", "tc": "#2ca02c"}
-    for c in COUPLINGS:
-        d = runs[c]
-        ax.plot(d["t"], d["H"], color=colour[c], lw=1.6, label=f"{NAME[c]}: ⟨H⟩(t)")
-        ax.axhline(d["H_ss"], color=colour[c], ls="--", lw=1.2, label=f"{NAME[c]}: steady state")
-    paper_hline(ax, 0.0, label=r"paper: TC steady state $\langle H\rangle = 0$ (App. A)")
-    ax.set_xlabel(r"$t\,\omega_0$")
-    ax.set_ylabel(r"$\langle \hat H^{(X)}(t)\rangle/\omega_0$")
-    ax.set_title(r"$N=4$, $g=2g_c^{(X)}$, $(\kappa,\gamma_\downarrow,\gamma_\phi)=(0.15,0.1,0.5)$",
-                 fontsize=10)  # fmt: skip
-    fig.legend(loc="outside right center", fontsize=8)
-
-    dk, tc = runs["dicke"], runs["tc"]
-    rows = [
-        Row("N | ω0 = ωc | g", "4 | 1 | 2g_c", f"{FIG2_N} | 1 | Dicke {2 * critical_coupling('dicke'):g},"
-            f" TC {2 * critical_coupling('tc'):g}", "g_c from Eq. 6"),
-        Row("(κ, γ↓, γφ)", "(0.15, 0.1, 0.5)", "(0.15, 0.1, 0.5)",
-            "Fig. 2 caption order (κ, γ↓, γφ): γφ = 0.5, γ↓ = 0.1"),
-        Row("window t·ω0", "not stated", t_max, ""),
-    ]  # fmt: skip
-    for c in COUPLINGS:
-        d = runs[c]
-        rows += [
-            Row(f"{NAME[c]}: ⟨H⟩(0) (ground-state energy)", "plot", round(float(d["H"][0]), 6),
-                f"⟨n⟩ = {d['photons_gs']:.4f} photons in the ground state (superradiant: g > g_c)"),
-            Row(f"{NAME[c]}: ⟨H⟩ at t = {t_max:g}", "plot", round(float(d["H"][-1]), 6),
-                f"E_B = {d['E_B'][-1]:.4f}, E_C = {d['E_C'][-1]:.4f}, E_I = {d['E_I'][-1]:.4f}"),
-            Row(f"{NAME[c]}: charging from the ground state, max_t E_B(t) − E_B(0)",
-                "> 0 ('charging occurs')", round(float(np.max(d["E_B"] - d["E_B"][0])), 6), ""),
-            Row(f"{NAME[c]}: photon cutoff (top Fock population)", "4m + 1 (Methods)",
-                f"{d['cutoff']} ({d['top_fock']:.1e})" if d["top_fock"] is not None
-                else d["cutoff"], "; ".join(d["warnings"]) or "no truncation warning"),
-        ]  # fmt: skip
-    rows += [
-        Row("TC: stationary ⟨H⟩ (App. A: vacuum ⊗ all down)", 0.0, tc["H_ss"],
-            f"⟨H_B⟩, ⟨H_C⟩, ⟨H_I⟩ = {_fmt(tc['ss'].values())}; residual {tc['ss_residual']:.1e}"),
-        Row("TC: ⟨H⟩(t_max) − ⟨H⟩_ss", "→ 0", round(float(tc["H"][-1] - tc["H_ss"]), 6),
-            "relaxes from E_gs < 0 up to 0: the dissipators heat the interacting ground state"),
-        Row("Dicke: stationary ⟨H⟩", "dashed line (value not stated)", round(dk["H_ss"], 4),
-            f"⟨H_B⟩, ⟨H_C⟩, ⟨H_I⟩ = {_fmt(dk['ss'].values(), 4)} at cutoff {dk['cutoff']}; "
-            f"{h_low:.4f} at cutoff {low}: the stationary photon distribution is broad, the value "
-            "moves with the cutoff (docs/reproduction.md)"),
-        Row("ρ_ss ≠ ρ_gs: ⟨H⟩_ss − E_gs (Dicke | TC)", "> 0",
-            f"{dk['H_ss'] - dk['H'][0]:.4f} | {tc['H_ss'] - tc['H'][0]:.4f}", ""),
-    ]  # fmt: skip
-    data = {c: {k: v for k, v in runs[c].items()} for c in COUPLINGS}
-    data["dicke_ss_low_cutoff"] = {"cutoff": low, "H_ss": h_low}
-    return TargetOutput(fig, data, rows)
-
-
-# --------------------------------------------------------------------------- Fig. 3
-
-
-def fig3_spec(
-    coupling: str, slow: bool, t_max: float, points: int, n: int = FIG3_N, quick: bool = False
-) -> dict:
-    """|↓⟩^⊗N ⊗ |α = √N⟩, Fig. 2's g and rates; ``slow``: γ_↓ → γ_↓/20, κ → κ/20."""
-    rates = dict(FIG2_RATES)
-    if slow:
-        rates["kappa"] /= 20
-        rates["gamma_down"] /= 20
-    cutoff = charger_cutoff(coupling, "coherent", n)
-    if coupling == "dicke":
-        cutoff = max(cutoff, FIG3_DICKE_CUTOFF["quick" if quick else "full"])
-    return canzio(
-        n, coupling=coupling, g=2 * critical_coupling(coupling), **rates, cutoff=cutoff,
-        t_max=t_max, points=points, series=("energy", "ergotropy"),
-    )  # fmt: skip
-
-
-def _swing(t, y, lo: float, hi: float) -> float:
-    """max − min of y on [lo, hi]."""
-    m = (t >= lo) & (t <= hi)
-    return float(np.ptp(y[m])) if m.any() else float("nan")
-
-
-@target("canzio2024-fig3", paper=PAPER,
-        description="E_B(t)/N from |α = √N⟩, Fig. 2 parameters and γ↓, κ → /20")  # fmt: skip
-def fig3(ctx: Context) -> TargetOutput:
-    plt = _plt()
-    n = 2 if ctx.quick else FIG3_N
-    t_max, points = (15.0, 61) if ctx.quick else (FIG3_T, 401)
-    runs = {}
-    for slow, c in ctx.progress([(s, c) for s in (False, True) for c in COUPLINGS], "Fig. 3 runs"):
-        spec = fig3_spec(c, slow, t_max, points, n, ctx.quick)
-        r, spec, seconds = run_adaptive(spec, adapt=False)
-        runs[(slow, c)] = {
-            "t": r.t, "E_over_N": r.energy / n, "ergotropy_over_N": r.ergotropy / n,
-            "cutoff": spec["system"]["mode"]["cutoff"],
-            "top_fock": r.info.get("max_top_fock_population"), "warnings": list(r.warnings),
-            "seconds": seconds,
-        }  # fmt: skip
-    fig, axes = plt.subplots(2, 1, figsize=(7, 6.5), layout="constrained")
-    colour = {"dicke": "#1f77b4", "tc": "#2ca02c"}
-    for ax, slow in zip(axes, (False, True), strict=True):
-        for c in COUPLINGS:
-            d = runs[(slow, c)]
-            ax.plot(d["t"], d["E_over_N"], color=colour[c], lw=1.4, label=rf"{NAME[c]}: $E_B/N$")
-            ax.plot(d["t"], d["ergotropy_over_N"], color=colour[c], lw=1.0, ls=":",
-                    label=f"{NAME[c]}: ergotropy/N (ours, extra)")  # fmt: skip
-        ax.set_ylabel(r"$\langle \hat H_B(t)\rangle/(N\omega_0)$")
-        k, gd = (0.15 / 20, 0.1 / 20) if slow else (0.15, 0.1)
-        ax.set_title(rf"$(\kappa,\gamma_\downarrow,\gamma_\phi)=({k:g},{gd:g},0.5)$", loc="left",
-                     fontsize=10)  # fmt: skip
-    for ax in axes:
-        ax.set_xlabel(r"$t\,\omega_0$")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right center", fontsize=8)
-
-    span = t_max / 8
-    rows = [
-        Row("N", "not stated", n, "our choice: N = 4 as Fig. 2 (|α = √N⟩ = |2⟩)"),
-        Row("g, (κ, γ↓, γφ)", "as Fig. 2; bottom: γ↓/20, κ/20",
-            "g = 2g_c; (0.15, 0.1, 0.5) | (0.0075, 0.005, 0.5)", ""),
-        Row("window t·ω0", "not stated", t_max, ""),
-    ]  # fmt: skip
-    for (slow, c), d in runs.items():
-        tag = f"{NAME[c]} {'bottom (γ↓, κ /20)' if slow else 'top'}"
-        t, y = d["t"], d["E_over_N"]
-        early = _swing(t, y, 0, span)
-        late = _swing(t, y, t_max - span, t_max)
-        rows += [
-            Row(f"{tag}: swing of E_B/N, first vs last {span:g}/ω0", "exchange 'approximately stops'",
-                f"{early:.3f} → {late:.3f}", "max − min of E_B/(Nω0) in each window"),
-            Row(f"{tag}: E_B/N at t = {t_max / 2:g} | {t_max:g}", "plot",
-                f"{np.interp(t_max / 2, t, y):.4f} | {y[-1]:.4f}",
-                f"cutoff {d['cutoff']}; " + ("; ".join(d["warnings"]) or "no warning")),
-            Row(f"{tag}: ergotropy/N at t = {t_max:g} (max over t)", "not shown",
-                f"{d['ergotropy_over_N'][-1]:.4f} ({np.max(d['ergotropy_over_N']):.4f})",
-                "what the stabilised energy is worth: 1/2 per atom with no ergotropy is the "
-                "maximally mixed battery"),
-        ]  # fmt: skip
-    data = {f"{'slow' if s else 'fig2_rates'}_{c}": v for (s, c), v in runs.items()}
-    return TargetOutput(fig, data, rows)

@@ -42,7 +42,7 @@ the dressed basis (the steady state) the eigenvalues are the populations; for tr
 :func:`secular_density_matrix` (all bands, moderate N).
 
 The free collective discharge of Eqs. 5 and 19 (drive off, ``gamma_0 D[S_-]``) has the same band
-structure in the *bare* Dicke basis: :func:`discharge`.
+structure in the *bare* Dicke basis: :mod:`qbattery.solvers.collective_discharge`.
 
 Measured cost (401-point E(t) curve over 0 <= N Gamma t/2 <= 10, both bands, default method, on
 a shared 2-core machine under load): N = 100: 0.7 s, N = 1000: 2.3 s, N = 10^4: ~10-20 s;
@@ -57,7 +57,6 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
-from scipy.linalg import expm
 from scipy.linalg.lapack import dgttrf, dgttrs
 from scipy.sparse.linalg import expm_multiply
 from scipy.special import gammaln, xlogy
@@ -78,10 +77,6 @@ __all__ = [
     "steady_state_energy_ergotropy",
     "secular_density_matrix",
     "state_energy",
-    "wigner_d",
-    "steady_state_bare_bands",
-    "DischargeCurve",
-    "discharge",
 ]
 
 
@@ -483,70 +478,3 @@ def state_energy(rho: np.ndarray, n_atoms: int, theta: float, omega0: float = 1.
     sup = np.diagonal(rho, offset=1, axis1=-2, axis2=-1)  # rho_{k,k+1}
     y = sup @ np.sqrt(_s_minus2(n_atoms, kk[1:]))
     return dressed_energy(pops, n_atoms, theta, omega0, np.real(y))
-
-
-# --------------------------------------------------------------------------- discharge
-
-
-def wigner_d(n_atoms: int, theta: float) -> np.ndarray:
-    """``d_{k',k} = <k'| exp(-i theta S_y) |k>`` (real orthogonal, (N+1)x(N+1), Dicke k ascending).
-
-    Dressed states in the bare basis: ``<k'|e_k> = d(-theta)_{k',k} = d(theta)_{k,k'}``.
-    Computed by ``scipy.linalg.expm`` of the real antisymmetric ``-i theta S_y``; fine to N ~ 2000.
-    """
-    k = np.arange(n_atoms, dtype=float)
-    off = 0.5 * np.sqrt(_s_plus2(n_atoms, k))  # <k+1|S_+|k>/2
-    # -i S_y = -(S_+ - S_-)/2 : entry (k+1, k) = -off, (k, k+1) = +off
-    gen = np.diag(-off, -1) + np.diag(off, 1)
-    return expm(theta * gen)
-
-
-def steady_state_bare_bands(n_atoms: int, params: DressedParams) -> tuple[np.ndarray, np.ndarray]:
-    """Bands 0 and 1 of the steady state in the *bare* Dicke basis (real, pump frame)."""
-    p = steady_state_populations(n_atoms, params)
-    u = wigner_d(n_atoms, -params.theta)  # columns = dressed states
-    band0 = (u * u) @ p
-    band1 = (u[:-1] * u[1:]) @ p
-    return band0, band1
-
-
-@dataclass
-class DischargeCurve:
-    """Free collective decay ``gamma_0 D[S_-]`` (drive off): E(t), <S_+>(t), coherent power."""
-
-    n_atoms: int
-    times: np.ndarray
-    energy: np.ndarray
-    dipole: np.ndarray
-    coherent_power: np.ndarray
-    omega0: float = 1.0
-
-    def coherent_work(self) -> float:
-        """``int dW/dt dt`` over the grid (Simpson); the grid must cover the decay."""
-        from scipy.integrate import simpson
-
-        return float(simpson(self.coherent_power, x=self.times))
-
-
-def discharge(
-    n_atoms: int,
-    band0: ArrayLike,
-    band1: ArrayLike,
-    gamma_0: float,
-    times: ArrayLike,
-    omega0: float = 1.0,
-    method: str = "auto",
-) -> DischargeCurve:
-    """Discharge by superradiant decay, Eq. 5 with gamma = gamma_0 and no drive, Eq. 19 power.
-
-    ``band0``/``band1``: populations and first coherence band of the initial state in the bare
-    Dicke basis (e.g. :func:`steady_state_bare_bands`).  E = omega0 sum_k k p_k,
-    ``<S_+> = sum_k s-_{k+1} rho_{k,k+1}`` (real here), ``dW/dt = gamma_0 omega0 |<S_+>|^2``.
-    """
-    t = np.asarray(times, dtype=float)
-    n = int(n_atoms)
-    kk = np.arange(n + 1, dtype=float)
-    pops = propagate(band_generator(n, 0, 0.0, gamma_0), np.asarray(band0, float), t, method)
-    b1 = propagate(band_generator(n, 1, 0.0, gamma_0), np.asarray(band1, float), t, method)
-    dip = b1 @ np.sqrt(_s_minus2(n, kk[1:]))
-    return DischargeCurve(n, t, omega0 * pops @ kk, dip, gamma_0 * omega0 * dip**2, omega0)
