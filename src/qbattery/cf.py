@@ -65,6 +65,13 @@ SUMMARY_META = {
     "switching_cost_at_tau": Meta("switching cost at the charging time", ENERGY),
     "locked_energy_at_tau": Meta("locked energy at the charging time", ENERGY),
     "E_initial": Meta("initial battery energy", ENERGY, "Tr[H_B rho_B(0)]"),
+    "E_capacity": Meta(
+        "largest storable energy", ENERGY, "top level of H_B on the reachable states - E_initial"
+    ),
+    "t_power_bound": Meta(
+        "time after which no average power exceeds P_max", TIME, "E_capacity / P_max"
+    ),
+    "P_max_is_global": Meta("P_max is the maximum over all t > 0", ONE, "1 = true"),
     "locked_energy_max": Meta("maximum locked energy", ENERGY),
     "locked_energy_bound": Meta(
         "locked energy bound", ENERGY, "2N/(N+2) omega_0, Canzio et al. Eq. 9"

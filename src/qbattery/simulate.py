@@ -190,6 +190,7 @@ def evaluate(problem: Problem, evolution) -> Result:
     summary = metrics.summarize(t, energy, ergo, energy_at)
     summary.update(metrics.at_tau(summary, t, series, ["switching_cost", "locked_energy"]))
     summary["E_initial"] = float(e_abs[0])
+    summary.update(_power_bound(problem, evolution, summary, float(e_abs[0])))
     summary.update(_locked_energy_bound(problem, series))
     info = dict(evolution.info)
     info["conserved_charges"] = charges
@@ -201,6 +202,32 @@ def evaluate(problem: Problem, evolution) -> Result:
     resolved["qbattery_version"] = __version__
     states = collect_states(problem, evolution)
     return Result(t, {k: series[k] for k in wanted}, summary, resolved, info, warnings, states)
+
+
+def _power_bound(problem: Problem, evolution, summary: dict, e_initial: float) -> dict:
+    """The largest energy the battery can store and the time after which no average power can
+    beat P_max: E(t) ≤ E_capacity = λ_max − E_B(0), λ_max the top level of H_B on the states the
+    run can reach, so E(t)/t < P_max for t > E_capacity/P_max. P_max is the global maximum over
+    all t > 0 when the window reaches that time (Peng et al., PRA 103, 052220, certify their
+    maxima this way with the capacity B·min(N_B, n) of their sector).
+
+    Reachable: the sector a problem is built on (``basis``), the battery factor as the problem
+    writes it (the symmetric manifold for collective spins), or every spin-j block when local
+    noise mixes them."""
+    if hasattr(evolution, "battery_blocks"):
+        top = max(float(levels.max()) for _, levels in problem.battery_spin_spectra)
+    else:
+        H = problem.H_battery_local if problem.basis is None else problem.H_battery
+        top = -float(lowest_eigenvalues(-H, 1)[0])
+    capacity = max(top - e_initial, 0.0)
+    p_max = summary.get("P_max") or 0.0
+    bound = capacity / p_max if p_max > 0 else None
+    t_max = float(evolution.times[-1])
+    return {
+        "E_capacity": capacity,
+        "t_power_bound": bound,
+        "P_max_is_global": bool(bound is not None and t_max >= bound),
+    }
 
 
 def _subspace_info(problem: Problem) -> dict:
