@@ -14,6 +14,7 @@ and scalar parameters alike.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ def parse(text: str | float | int) -> Expr:
         text = repr(_number(text))
     if not isinstance(text, str):
         raise ExprError(f"expected a number or an expression string, got {type(text).__name__}")
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str) -> Expr:
+    """The parse of one text, remembered: a run evaluates the same few expressions many times
+    (parameters, every spin-j block, every sweep point); an Expr is never changed after parsing,
+    and a text that fails raises again each time (exceptions are not cached)."""
     if len(text) > MAX_LENGTH:
         raise ExprError(f"expression longer than {MAX_LENGTH} characters")
     if not text.strip():
@@ -352,6 +361,8 @@ class _Evaluator:
 
 def evaluate(text: str | float | int | Expr, env: dict) -> OpSum:
     """Parse (if needed) and evaluate an expression in ``env`` (names → numbers or matrices)."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return OpSum.scalar(_number(text))  # a plain number needs no syntax tree
     expr = text if isinstance(text, Expr) else parse(text)
     return expr.evaluate(env)
 

@@ -395,12 +395,14 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
         parts[name] = part.matrix(dim, 0.0)
     collapse, local_noise = _noise(spec, env, dim, operators)
     if band is not None:
-        ops = [H_static, *parts.values(), *(op for _, op in H_driven)]
-        if collapse or local_noise or any(subspace.leaves(op, band.kept) for op in ops):
+        if collapse or local_noise:
             return None
-        H_static = subspace.restrict(H_static, band.kept)
-        H_driven = [(c, subspace.restrict(op, band.kept)) for c, op in H_driven]
-        parts = {k: subspace.restrict(op, band.kept) for k, op in parts.items()}
+        kept = [subspace.restrict(op, band.kept) for op in (H_static, *parts.values())]
+        driven = [(c, subspace.restrict(op, band.kept)) for c, op in H_driven]
+        if any(op is None for op in kept) or any(op is None for _, op in driven):
+            return None  # something leaves the kept states: the product space it is
+        H_static, H_driven = kept[0], driven
+        parts = dict(zip(parts, kept[1:], strict=True))
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         if not part.is_time_dependent:
             _check_hermitian(parts[name], f"hamiltonian.{name}")
@@ -425,8 +427,11 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
 
 
 def _check_hermitian(H: sp.spmatrix, where: str) -> None:
-    diff = abs(H - H.getH())
-    if diff.nnz and diff.max() > 1e-10 * max(1.0, abs(H).max()):
+    diff = (H - H.getH()).tocsr()
+    if not diff.nnz:
+        return
+    scale = max(1.0, float(np.abs(H.data).max())) if H.nnz else 1.0
+    if float(np.abs(diff.data).max()) > 1e-10 * scale:
         raise SpecError(where, "the Hamiltonian is not Hermitian")
 
 

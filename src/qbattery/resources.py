@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,8 +92,20 @@ class Estimate:
 # --------------------------------------------------------------------------- the limit
 
 
+_AVAILABLE: list = [-math.inf, None]  # (monotonic time, bytes) of the last reading
+AVAILABLE_FRESH = 1.0  # seconds a reading is reused: a sweep's small points check twice each
+
+
 def available_memory() -> float | None:
-    """Bytes available now: MemAvailable, or less where a cgroup caps this process."""
+    """Bytes available now: MemAvailable, or less where a cgroup caps this process (read at most
+    once every AVAILABLE_FRESH seconds)."""
+    now = time.monotonic()
+    if now - _AVAILABLE[0] > AVAILABLE_FRESH:
+        _AVAILABLE[:] = [now, _read_available_memory()]
+    return _AVAILABLE[1]
+
+
+def _read_available_memory() -> float | None:
     values = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

@@ -42,8 +42,15 @@ def product_charges(battery, charger) -> np.ndarray:
     return (factor_charges(battery)[:, None] + factor_charges(charger)[None, :]).ravel()
 
 
+# the shift of each collective or mode symbol, by its last letter: z and n keep N_ex
+_KEEPS = ("z", "n")
+
+
 def charge_shifts(space) -> dict[str, int]:
-    """The most each operator symbol of a factor changes N_ex by."""
+    """The most each operator symbol of a factor changes N_ex by: 0 for S_z, J_z and n, 1 for
+    the other spin and mode symbols, the largest level distance of an atom's |a><b|."""
+    if space.kind != "atoms":
+        return {name: int(not name.lower().endswith(_KEEPS)) for name in space.operators}
     shifts = {}
     q = factor_charges(space)
     for name, op in space.operators.items():
@@ -127,16 +134,18 @@ class BandOperators(Mapping):
         return len(self._local)
 
 
-def leaves(op: sp.spmatrix, kept: np.ndarray) -> bool:
-    """Whether ``op`` (on the band) has an entry between a kept state and one that is not."""
+def restrict(op: sp.spmatrix, kept: np.ndarray) -> sp.csr_matrix | None:
+    """The kept rows and columns of a band operator, or None when it has an entry between a kept
+    state and one that is not (the kept states are then not invariant)."""
     coo = sp.coo_matrix(op)
-    if not coo.nnz:
-        return False
     nonzero = coo.data != 0
-    return bool(np.any(kept[coo.row[nonzero]] != kept[coo.col[nonzero]]))
-
-
-def restrict(op: sp.spmatrix, kept: np.ndarray) -> sp.csr_matrix:
-    """The kept rows and columns of a band operator."""
-    where = np.flatnonzero(kept)
-    return sp.csr_matrix(op)[where][:, where]
+    row, col, data = coo.row[nonzero], coo.col[nonzero], coo.data[nonzero]
+    rows_kept, cols_kept = kept[row], kept[col]
+    if np.any(rows_kept != cols_kept):
+        return None
+    position = np.cumsum(kept) - 1
+    n = int(position[-1]) + 1 if len(position) else 0
+    both = rows_kept & cols_kept
+    return sp.csr_matrix(
+        (data[both], (position[row[both]], position[col[both]])), shape=(n, n), dtype=op.dtype
+    )

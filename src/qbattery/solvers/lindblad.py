@@ -286,6 +286,8 @@ class LindbladEvolution:
         self._norms: dict[int, float] = {}  # ‖L_k‖₁, for evaluations between grid points
         self._weights_of = ByObject()  # op -> its block weights (_weights)
         self._modes: dict[int, tuple | None] = {}  # small blocks' eigenmodes (_eigenmodes)
+        self._mode_coeffs: dict[tuple[int, int], np.ndarray] = {}  # (block, row): W⁻¹ρ_k(t_row)
+        self._mode_weights: dict[tuple[int, int], tuple] = {}  # (block, id(w)): (w, Wᵀw, W^H wm)
         rest, used = [], set()
         for n, block in enumerate(self.blocks):
             if method in ("auto", "expm") and block.size <= DENSE_EXPM:
@@ -419,6 +421,10 @@ class LindbladEvolution:
         """Re Tr[O ρ(t)] on the grid (or at times ``t`` for a time-independent generator)."""
         times = self.times if t is None else np.atleast_1d(np.asarray(t, dtype=float))
         weights = self._weights(op)
+        if t is not None and self.can_evaluate_anywhere:
+            by_modes = self._expect_by_modes(weights, times)
+            if by_modes is not None:
+                return by_modes
         out = np.zeros(len(times))
         for start in range(0, len(times), TIME_CHUNK):
             rows = slice(start, start + TIME_CHUNK)
@@ -428,6 +434,36 @@ class LindbladEvolution:
                 if wm.size:
                     out[rows] += (y.conj() @ wm).real
         return out
+
+    def _expect_by_modes(self, weights: dict, times: np.ndarray) -> np.ndarray | None:
+        """Re Tr[O ρ(t)] between grid points when every block O sees has eigenmodes: with
+        ρ_k(t) = W e^{ΛΔt} c, c = W⁻¹ρ_k(t_i), the weight w·ρ_k is (Wᵀw)·(e^{ΛΔt} c), O(d) per
+        time instead of a d² product (refining a maximum evaluates E(t) some 30 times)."""
+        if any(self._eigenmodes_or_none(n) is None for n in weights):
+            return None
+        last = len(self.times) - 1
+        before = np.clip(np.searchsorted(self.times, times, side="right") - 1, 0, last)
+        dt = times - self.times[before]
+        out = np.zeros(len(times))
+        for n, (w, wm) in weights.items():
+            W, W_inv, lam = self._modes[n]
+            key = (n, id(w))
+            if key not in self._mode_weights or self._mode_weights[key][0] is not w:
+                self._mode_weights[key] = (w, W.T @ w, W.conj().T @ wm if wm.size else None)
+            _, u, um = self._mode_weights[key]
+            c = np.empty((len(times), len(lam)), dtype=complex)
+            for m, i in enumerate(before):
+                if (n, i) not in self._mode_coeffs:
+                    self._mode_coeffs[(n, i)] = W_inv @ self.states[n][i]
+                c[m] = self._mode_coeffs[(n, i)]
+            c *= np.exp(np.outer(dt, lam))
+            out += (c @ u).real
+            if um is not None:
+                out += (c.conj() @ um).real
+        return out
+
+    def _eigenmodes_or_none(self, n: int):
+        return self._eigenmodes(n) if self.generators[n].shape[0] <= DENSE_EXPM else None
 
     def full_states(self, rows: np.ndarray) -> Iterator[np.ndarray]:
         """The density matrix ρ(t) of the whole space at each grid row."""
