@@ -453,7 +453,7 @@ def closed_parts(problem) -> list[Part]:
 def lindblad_parts(problem) -> list[Part]:
     """The Lindblad solver: each Liouvillian block (its generator and its states on the whole
     grid), sized by the solver's own symmetry analysis (charges, reachable cells: O(nnz))."""
-    from qbattery.solvers import lindblad
+    from qbattery.solvers import lindblad, weak_symmetry
 
     z = sizes(problem.spec)
     T, D = len(problem.times), problem.dim
@@ -484,9 +484,9 @@ def lindblad_parts(problem) -> list[Part]:
                             z.dim_field))  # fmt: skip
         return out
 
-    _, labels, modulus = lindblad.find_symmetry(problem)
-    sectors = lindblad._Sectors(labels, modulus)
-    shifts = {lindblad._shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
+    _, labels, modulus = weak_symmetry.find_symmetry(problem)
+    sectors = weak_symmetry.Sectors(labels, modulus)
+    shifts = {weak_symmetry.charge_shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
     counts = {a: len(index) for a, index in sectors.index.items()}
     cells = sectors.reachable(problem.initial, shifts)
     sizes_ = [float(sum(counts[a] * counts[b] for a, b in c)) for c in cells.values()]

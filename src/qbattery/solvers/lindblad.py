@@ -4,13 +4,11 @@
 
 (a rate multiplies the dissipator as written: QuTiP's collapse operator is √rate·L).
 
-**Weak symmetry.** When H conserves the excitation number q = N_ex (or only its parity) and every
-collapse operator shifts q by a fixed amount s_L, the Liouvillian maps the entries ρ_ij with
-k = q_i − q_j into entries with the same k: the blocks ρ_k evolve independently. A block is made of
-cells ρ_ab (rows in sector a, columns in sector b, a − b = k), each stored column-stacked, and only
-the cells that ρ(0) fills or that jumps feed ((a, b) → (a + s_L, b + s_L)) are integrated: a Fock
-charger with a Dicke battery and only losses lives in the k = 0 cells with at most its initial
-number of excitations. For the excitation number only k ≥ 0 is stored, since ρ_{−k} = ρ_k†.
+**Weak symmetry.** The entries ρ_ij with k = q_i − q_j evolve apart when H conserves the
+excitation number q (or its parity) and every jump shifts q by a fixed amount; only the cells ρ(0)
+fills or jumps feed are integrated (:mod:`qbattery.solvers.weak_symmetry`). A Fock charger with a
+Dicke battery and only losses lives in the k = 0 cells with at most its initial number of
+excitations. For the excitation number only k ≥ 0 is stored, since ρ_{−k} = ρ_k†.
 
 **Propagation.** A time-independent generator on a uniform grid is exponentiated exactly: small
 blocks with the dense propagator e^{LΔt}, computed once and stepped along the grid; larger blocks,
@@ -28,7 +26,6 @@ The steady state is :mod:`qbattery.solvers.steady_state`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as la
@@ -37,10 +34,10 @@ import scipy.sparse as sp
 from qbattery._memo import ByObject
 from qbattery._threads import single_blas_thread
 from qbattery.operators.boson import truncation_warning
-from qbattery.operators.symmetry import excitation_number
 from qbattery.progress import report
 from qbattery.solvers import register
 from qbattery.solvers.taylor import _expm_vector, _taylor_grid, ode_chunks
+from qbattery.solvers.weak_symmetry import Block, Sectors, charge_shift, find_symmetry
 from qbattery.spec import SpecError
 
 TIME_CHUNK = 512
@@ -51,149 +48,6 @@ EIG_COND_MAX = 1e6
 ODE_METHOD = "DOP853"
 TRACE_WARN = 1e-6
 POSITIVITY_WARN = 1e-6
-
-
-# --------------------------------------------------------------------------- sectors
-
-
-def _shift(op: sp.spmatrix | None, labels: np.ndarray, modulus: int | None) -> int | None:
-    """The fixed amount op shifts the charge by (label(row) − label(col)), or None if not fixed."""
-    if op is None:
-        return 0
-    coo = sp.coo_matrix(op)
-    mask = abs(coo.data) > 1e-14
-    diff = labels[coo.row[mask]] - labels[coo.col[mask]]
-    if modulus:
-        diff = diff % modulus
-    if diff.size == 0:
-        return 0
-    return int(diff[0]) if np.all(diff == diff[0]) else None
-
-
-def find_symmetry(problem) -> tuple[str, np.ndarray, int | None]:
-    """(name, charge of each basis state, modulus) of the finest weak symmetry the generator has.
-
-    Tries the excitation number, then its parity: H(t) must conserve the charge and every collapse
-    operator must shift it by a fixed amount. Returns ("none", zeros, None) when neither holds.
-    """
-    q = excitation_number(problem)
-    hams = [problem.H_static] + [op for _, op in problem.H_driven]
-    jumps = [L for _, _, L in problem.collapse]
-    for name, modulus in (("excitation_number", None), ("parity", 2)):
-        labels = q % modulus if modulus else q
-        if all(_shift(H, labels, modulus) == 0 for H in hams) and all(
-            _shift(L, labels, modulus) is not None for L in jumps
-        ):
-            return name, labels, modulus
-    return "none", np.zeros(problem.dim, dtype=int), None
-
-
-@dataclass
-class _Block:
-    """The entries ρ_ij with label(i) − label(j) = k: sector cells ρ_ab, each column-stacked."""
-
-    k: int
-    rows: np.ndarray  # i of every entry
-    cols: np.ndarray  # j of every entry
-    mirrored: bool  # ρ_{−k} = ρ_k† is implied and not stored
-
-    @property
-    def size(self) -> int:
-        return len(self.rows)
-
-
-def _expand(M: sp.spmatrix, index: np.ndarray):
-    """For each position p in ``index``, the stored entries of row/column index[p] of compressed M.
-
-    Returns (their minor indices, their values, p for each of them).
-    """
-    counts = np.diff(M.indptr)[index]
-    starts = M.indptr[index] - (np.cumsum(counts) - counts)
-    take = np.repeat(starts, counts) + np.arange(counts.sum())
-    return M.indices[take], M.data[take], np.repeat(np.arange(len(index)), counts)
-
-
-class _Sectors:
-    def __init__(self, labels: np.ndarray, modulus: int | None):
-        self.labels, self.modulus = labels, modulus
-        self.index = {int(v): np.flatnonzero(labels == v) for v in np.unique(labels)}
-
-    def wrap(self, x: int) -> int:
-        return x % self.modulus if self.modulus else x
-
-    def block(self, k: int, cells: set[tuple[int, int]] | None = None) -> _Block:
-        """Block k, or only its given cells (a, b) (rows in sector a, columns in sector b)."""
-        rows, cols = [], []
-        for a, ia in self.index.items():
-            for b, ib in self.index.items():
-                if self.wrap(a - b) == k and (cells is None or (a, b) in cells):
-                    rows.append(np.tile(ia, len(ib)))  # column stacking: i runs fastest
-                    cols.append(np.repeat(ib, len(ia)))
-        mirrored = self.modulus is None and k > 0
-        return _Block(k, np.concatenate(rows), np.concatenate(cols), mirrored)
-
-    def reachable(self, initial, shifts: set[int]) -> dict[int, set[tuple[int, int]]]:
-        """Cells that ρ(0) fills or that jumps (shifting both labels by s) feed, grouped by k.
-
-        Only k ≥ 0 for the excitation number (ρ_{−k} = ρ_k†). The rest stay zero for all times.
-        """
-        cells: set[tuple[int, int]] = set()
-        for _, psi in initial:
-            support = [int(a) for a in np.unique(self.labels[np.abs(psi) > 0])]
-            cells |= {(a, b) for a in support for b in support}
-        todo = list(cells)
-        while todo:
-            a, b = todo.pop()
-            for s in shifts:
-                new = (self.wrap(a + s), self.wrap(b + s))
-                if new[0] in self.index and new[1] in self.index and new not in cells:
-                    cells.add(new)
-                    todo.append(new)
-        out: dict[int, set[tuple[int, int]]] = {}
-        for a, b in cells:
-            k = self.wrap(a - b)
-            if self.modulus is not None or k >= 0:
-                out.setdefault(k, set()).add((a, b))
-        return dict(sorted(out.items()))
-
-    def superoperator(self, block: _Block, terms) -> sp.csr_matrix:
-        """Σ over terms ρ ↦ AρB (A or B None: identity) restricted to the block, sparse.
-
-        Built entry by entry without loops: (AρB)_ij gets A_ii'·ρ_i'j'·B_j'j from every stored
-        A_ii' in column i' and B_j'j in row j'. The symmetry guarantees that (i, j) is in the block.
-        """
-        n, dim = block.size, len(self.labels)
-        keys = block.rows * dim + block.cols
-        order = np.argsort(keys)
-        sorted_keys = keys[order]
-        rows, cols, vals = [], [], []
-        for A, B in terms:
-            src, i, j, v = np.arange(n), block.rows, block.cols, np.ones(n, dtype=complex)
-            if A is not None:
-                i, a, p = _expand(sp.csc_matrix(A), i)
-                src, j, v = src[p], j[p], v[p] * a
-            if B is not None:
-                j, b, p = _expand(sp.csr_matrix(B), j)
-                src, i, v = src[p], i[p], v[p] * b
-            key = i * dim + j
-            loc = np.minimum(np.searchsorted(sorted_keys, key), max(n - 1, 0))
-            if not np.array_equal(sorted_keys[loc], key):
-                raise RuntimeError("a Liouvillian term leaves its symmetry block")
-            rows.append(order[loc])
-            cols.append(src)
-            vals.append(v)
-        data = np.concatenate(vals) if vals else np.zeros(0, dtype=complex)
-        ij = (np.concatenate(rows), np.concatenate(cols)) if vals else ([], [])
-        return sp.csr_matrix((data, ij), shape=(n, n))
-
-    def initial_vector(self, block: _Block, initial) -> np.ndarray:
-        y = np.zeros(block.size, dtype=complex)
-        for w, psi in initial:
-            y += w * psi[block.rows] * psi[block.cols].conj()
-        return y
-
-
-# --------------------------------------------------------------------------- generator
 
 
 def _generator_terms(problem, t: float | None = None):
@@ -232,7 +86,7 @@ def liouvillian(problem, t: float | None = None) -> sp.csr_matrix:
     """
     if t is None and problem.is_time_dependent:
         raise ValueError("the generator depends on t; pass the time t")
-    sectors = _Sectors(np.zeros(problem.dim, dtype=int), None)
+    sectors = Sectors(np.zeros(problem.dim, dtype=int), None)
     ((_, terms),) = _generator_terms(problem, t)
     return sectors.superoperator(sectors.block(0), terms)
 
@@ -271,10 +125,10 @@ class LindbladEvolution:
             )
         self.method = method
         symmetry, labels, modulus = find_symmetry(problem)
-        self.sectors = _Sectors(labels, modulus)
+        self.sectors = Sectors(labels, modulus)
         groups = _generator_terms(problem)
-        shifts = {_shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
-        self.blocks: list[_Block] = []
+        shifts = {charge_shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
+        self.blocks: list[Block] = []
         parts = []  # per block: [(coefficient or None, superoperator), ...]
         for k, cells in self.sectors.reachable(problem.initial, shifts).items():
             block = self.sectors.block(k, cells)

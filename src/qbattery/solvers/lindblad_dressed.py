@@ -23,7 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from qbattery._memo import ByObject
-from qbattery.solvers.lindblad import DENSE_EXPM, LindbladEvolution, find_symmetry
+from qbattery.solvers.lindblad import DENSE_EXPM, LindbladEvolution
+from qbattery.solvers.weak_symmetry import find_symmetry
 
 #: Largest space diagonalized to look for the dressed basis (a dense eigh, once).
 DRESSED_MAX_DIM = 2000

@@ -47,7 +47,7 @@ from qbattery.operators import permutational as perm
 from qbattery.operators.boson import top_fock_projector, truncation_warning
 from qbattery.progress import report, share
 from qbattery.solvers import register
-from qbattery.solvers.lindblad import TRACE_WARN, _shift
+from qbattery.solvers.lindblad import TRACE_WARN
 from qbattery.solvers.permutational_propagate import (
     CHECKPOINT_BYTES,
     CHECKPOINTS,
@@ -65,6 +65,7 @@ from qbattery.solvers.permutational_sectors import (
     _sector,
 )
 from qbattery.solvers.taylor import TAYLOR_REACH
+from qbattery.solvers.weak_symmetry import charge_shift
 from qbattery.spec import STATE_SERIES, SpecError
 
 POSITIVITY_WARN = 1e-6
@@ -237,7 +238,7 @@ def _flips_parity(layout: _Layout, wanted: set[str]) -> bool:
     if not wanted & {"switching_cost", "interaction_energy"}:
         return False
     labels = layout.charges[0] % 2
-    return _shift(layout.blocks[0].H_coupling, labels, 2) != 0
+    return charge_shift(layout.blocks[0].H_coupling, labels, 2) != 0
 
 
 def _sector_order(layout: _Layout) -> list[int]:

@@ -16,7 +16,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from qbattery.operators import permutational as perm
-from qbattery.solvers.lindblad import _Block, _generator_terms, _Sectors, _shift
+from qbattery.solvers.lindblad import _generator_terms
+from qbattery.solvers.weak_symmetry import Block, Sectors, charge_shift
 
 # --------------------------------------------------------------------------- layout
 
@@ -88,10 +89,10 @@ def _collapse_shifts(problem, blocks, charges, modulus) -> list[int] | None:
     for block, q in zip(blocks, charges, strict=True):
         labels = q % modulus if modulus else q
         hams = [block.H_static] + [op for _, op in block.H_driven]
-        if any(_shift(H, labels, modulus) != 0 for H in hams):
+        if any(charge_shift(H, labels, modulus) != 0 for H in hams):
             return None
         for _, _, L in block.collapse:
-            s = _shift(L, labels, modulus)
+            s = charge_shift(L, labels, modulus)
             if s is None:
                 return None
             shifts.append(s)
@@ -107,7 +108,7 @@ class _Sector:
 
     k: int
     mirrored: bool
-    parts: list[_Block]  # per block j: its entries (rows = ket i, cols = bra i')
+    parts: list[Block]  # per block j: its entries (rows = ket i, cols = bra i')
     offsets: np.ndarray  # start of each block's entries in the sector vector
 
     @property
@@ -136,7 +137,7 @@ def _sector(layout: _Layout, k: int) -> _Sector:
         else:
             r, c = np.nonzero(layout.wrap(q[idx][:, None] - q[idx][None, :]) == k)
             rows, cols = idx[r], idx[c]
-        parts.append(_Block(k, rows, cols, False))
+        parts.append(Block(k, rows, cols, False))
     offsets = np.cumsum([0] + [p.size for p in parts])
     return _Sector(k, layout.modulus is None and k > 0, parts, offsets)
 
@@ -163,7 +164,7 @@ def _generator(layout: _Layout, sector: _Sector, rates: dict[str, float], t: flo
         K = terms[0][1][0][0] + _local_terms(layout, rates, j, block.dim)
         terms[0][1][0] = (K, None)
         terms[0][1][1] = (None, K.conj().T.tocsr())
-        sectors = _Sectors(layout.wrap(layout.charges[b]), layout.modulus)
+        sectors = Sectors(layout.wrap(layout.charges[b]), layout.modulus)
         for g, (coef, pairs) in enumerate(terms):
             if g >= len(groups):
                 groups.append([coef, []])

@@ -17,7 +17,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, onenormest, splu
 
 from qbattery.operators.symmetry import sector_labels
-from qbattery.solvers.lindblad import _check_supported, _generator_terms, _Sectors, find_symmetry
+from qbattery.solvers.lindblad import _check_supported, _generator_terms
+from qbattery.solvers.weak_symmetry import Sectors, find_symmetry
 
 SINGULAR_CONDITION = 1e12  # condition estimate beyond which a linear system counts as singular
 NULL_TOLERANCE = 1e-10  # singular values below this fraction of the largest span the kernel
@@ -114,7 +115,7 @@ def steady_state(problem, t: float | None = None, coherences: bool = True) -> St
     if t is None and problem.is_time_dependent:
         raise ValueError("the generator depends on t; pass the time t for the steady state")
     symmetry, labels, modulus = find_symmetry(problem)
-    sectors = _Sectors(labels, modulus)
+    sectors = Sectors(labels, modulus)
     ((_, terms),) = _generator_terms(problem, t if t is not None else 0.0)
     block = sectors.block(0)
     L = sectors.superoperator(block, terms)
