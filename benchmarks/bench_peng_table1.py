@@ -3,16 +3,17 @@
 Table I needs P_max = max_t ΔE_B(t)/t at 333 points: N = 5, 10, 15 with N_B = 20..80 (n = N) and
 N = 100, 200, 300 with N_B = 1..50 (n = N_B), then log-log fits. Timed here:
 
-qbattery
-  * ``sweep``: the 333 certified, refined maxima and the six fits (what Table I needs);
+qbattery (every point is ``qbattery.simulate`` on ``models.central_spin``, built on the sector
+of |0> ⊗ |n>, through ``qbattery.reproduce.peng2021``)
+  * ``sweep``: the 333 certified, refined maxima (``peak_power``: P_max_is_global) and the six
+    fits (what Table I needs);
   * ``table1_data``: the target's whole computation (plus the paper-grid emulation, the convergence
-    check on a subset, the engine cross-check and the N → ∞ limit);
+    check on a subset and the N → ∞ limit through ``models.tavis_cummings``);
   * ``cli``: ``qbattery reproduce peng2021-table1`` in a fresh process (interpreter start, imports,
     computation, figure, files) — the end-to-end number;
-  * ``engine``: the same large-N maxima through the package's general engine
-    (build_problem → ClosedEvolution → metrics.summarize), profiled;
-  * ``convergence``: every one of the 333 points recomputed with a 10× finer grid, a 2× longer
-    window and metrics.refine_maximum.
+  * ``profile``: the 150 large-N certified runs again under cProfile (where a run's time goes);
+  * ``convergence``: every one of the 333 points recomputed with a 10× finer grid on twice the
+    certified window.
 
 QuTiP (the paper's method, Appendix B)
   ``sesolve`` on the full (N_B + 1)(N + 1) product space from qutip.jmat operators, a 5001-point
@@ -44,7 +45,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAGMENT = ROOT / "benchmarks" / "results" / "performance_peng2021.md"
@@ -101,28 +101,31 @@ def fits(P: dict) -> dict:
 # ----------------------------------------------------------------------------- qbattery
 
 
-def bench_qbattery() -> dict:
+def bench_qbattery(cli: bool = True) -> dict:
     from qbattery.reproduce import peng2021 as peng
+    from qbattery.reproduce.peng2021_scaling import table1_data
 
     res: dict = {}
     pts = points()
-    peng.peak_power(peng.CentralSpinSector(3, 5, 5))  # warm caches
-    with Clock() as c, threadpool_limits(1):
-        P = {(nb, N): peng.peak_power(peng.CentralSpinSector(nb, N, n)).P_max for nb, N, n in pts}
+    peng.peak_power(3, 5, 5)  # warm caches
+    with Clock() as c:
+        P = {(nb, N): peng.peak_power(nb, N, n).summary["P_max"] for nb, N, n in pts}
         f = fits(P)
     res["sweep"] = (c.wall, c.cpu)
     res["P"], res["fits"] = P, f
-    with Clock() as c, threadpool_limits(1):
-        G = {(nb, N): peng.paper_grid_power(peng.CentralSpinSector(nb, N, n)) for nb, N, n in pts}
+    with Clock() as c:
+        G = {(nb, N): peng.paper_grid_power(nb, N, n) for nb, N, n in pts}
     res["paper_grid"] = (c.wall, c.cpu)
     res["P_grid"], res["grid_fits"] = G, fits(G)
     with Clock() as c:
-        peng.table1_data()
+        table1_data()
     res["table1_data"] = (c.wall, c.cpu)
     with Clock() as c:
-        conv = peng.table1_data(reference_every=1)
+        conv = table1_data(reference_every=1)
     res["convergence"] = (c.wall, c.cpu)
     res["conv"] = conv
+    if not cli:
+        return res
     # end to end, fresh interpreter
     with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -146,20 +149,16 @@ def bench_qbattery() -> dict:
 
 
 def bench_engine(every: int = 1) -> dict:
-    """Large-N maxima through build_problem → ClosedEvolution → summarize (the general path)."""
+    """The large-N certified runs (simulate on the sector, P_max refined) under cProfile."""
     from qbattery.reproduce import peng2021 as peng
 
     pts = [p for p in points() if p[1] in peng.LARGE_N and (p[0] - 1) % every == 0]
-    windows = {
-        p: peng.peak_power(peng.CentralSpinSector(*p)).window for p in pts
-    }  # same time window as the fast path, 201 points
     prof = cProfile.Profile()
     P = {}
     with Clock() as c:
         prof.enable()
         for nb, N, n in pts:
-            s = peng.engine_summary(nb, N, n, t_max=1.05 * windows[(nb, N, n)], points=201)
-            P[(nb, N)] = s["P_max"]
+            P[(nb, N)] = peng.peak_power(nb, N, n).summary["P_max"]
         prof.disable()
     buf = io.StringIO()
     stats = pstats.Stats(prof, stream=buf).sort_stats("cumulative")
@@ -255,35 +254,20 @@ def extrapolate(cost: dict, Ns, nb_range) -> tuple[float, float, int]:
 ANALYSIS = """
 ### Where the time goes
 
-**Sector path (what Table I uses).** (1) H conserves m + n, so each point is one tridiagonal
-block of dimension ≤ 51 instead of the (N_B + 1)(N + 1) ≤ 15 351-dimensional product space;
-one `eigh_tridiagonal` and ΔE_B(t) anywhere for a 51 × 51 product. (2) The time window is
-certified, not guessed: ΔE_B ≤ B·min(N_B, n), so nothing after T_c = B·min(N_B, n)/P can beat
-a value P already found; for Fig. 4 T_c is about 1.2 HP times and ~100 grid points cover it,
-where the paper's method integrates 5001 points over t ∈ [0, 10]. (3) The maximum is refined by
-safeguarded Newton on t E'(t) = E(t) with exact derivatives (3-5 evaluations), not a bounded
-scalar search. (4) BLAS is kept single-threaded around the loops (threadpoolctl): on this 2-core
-box threaded BLAS made `ClosedEvolution` 6× slower on the 150 large-N blocks (4.0 s vs 0.66 s,
-measured before the core adopted the same policy in `qbattery._threads`).
+Every point is one `qbattery.simulate` run on the `central_spin` spec. (1) H conserves m + n, so
+the engine builds the problem on the sector of |0> ⊗ |n>: min(N_B, n) + 1 ≤ 51 states instead of
+the (N_B + 1)(N + 1) ≤ 15 351-dimensional product space (`info["subspace"]`). (2) The time window
+is certified, not guessed: ΔE_B ≤ E_capacity = B·min(N_B, n), so nothing after t_power_bound =
+E_capacity/P_max can beat P_max; the run starts on 1.02 × the window P_max = 0.7246 B σ would
+give (σ the initial energy spread, grid spacing 0.1/σ) and is repeated on 1.02 × t_power_bound
+when its summary does not say `P_max_is_global` (no Table I point needs that). (3) The summary
+refines P_max between grid points (bounded Brent on E(t)/t from the eigen-decomposition).
 
-**General engine (build_problem → ClosedEvolution → metrics.summarize), for the lead.** It
-agrees with the sector path to 3e-15 but costs ~60 ms per point, ~100× the sector path:
-
-1. `build_problem` is about 60% of it (9.0 of 15.4 profiled seconds): every symbol an
-   expression uses is `sp.kron`-ed into the full (N_B + 1)(N + 1) space (2.8 s), and the
-   expression evaluator then does sparse arithmetic there (2.9 s); on these small matrices the
-   `scipy.sparse` constructor and index-dtype checks dominate. A Problem built per sector, or one
-   reused across parameter values, would remove most of it.
-2. `metrics.summarize` refines E_max, P_max and the first peak with bounded scalar searches,
-   ~35 calls of `ClosedEvolution.expect(op, t)` at single times per point. The projection
-   V†OV is now cached, but each call still converts `sp.csr_matrix(op)` and hashes the full
-   operator's data and index arrays to find the cache entry (~0.5 ms per call here, ~20% of the
-   engine path). A cache keyed by the operator object (or a `summarize` that takes a prepared
-   `energy_at`) would make each call a 51 × 51 product.
-3. `import qbattery` imports `scipy.optimize` at module level (through `qbattery.metrics`):
-   0.3-0.8 s of every CLI start on this machine, more than the whole Table I computation. A lazy
-   import inside `refine_maximum` would remove it from `qbattery reproduce`'s start-up.
-   (Threaded BLAS on small blocks, 6× slower here, is already handled by `qbattery._threads`.)
+What a point costs is the engine's fixed cost per run, not the physics (a ≤ 51-state `eigh`):
+in the profile above `build_problem` is about half (the scipy.sparse constructors and index-dtype
+checks of the band operators it compresses and checks), and `evaluate` a third, half of that
+`metrics.summarize`, which refines E_max, P_max and the first energy peak (~30 single-time
+`ClosedEvolution.expect` calls each) although Table I reads only P_max.
 """
 
 
@@ -316,12 +300,7 @@ def report(m, q, e, qt, large_mode) -> str:
         ("convergence check on all 333 points (10× grid, 2× window)", q["convergence"]),
     ]
     if e:
-        rows.append(
-            (
-                f"engine path (build_problem → ClosedEvolution → summarize), {e['points']} large-N points",
-                e["time"],
-            )
-        )
+        rows.append((f"{e['points']} large-N certified runs again, under cProfile", e["time"]))
     for label, (wall, cpu) in rows:
         w(f"| {label} | {wall:.2f} | {cpu:.2f} |")
     conv = q["conv"]
@@ -334,12 +313,7 @@ def report(m, q, e, qt, large_mode) -> str:
         "converged far below 1e-4."
     )
     if e:
-        dev = max(abs(e["P"][k] / q["P"][k] - 1) for k in e["P"])
-        w(
-            f"\nEngine cross-check: the general engine and the sector path agree on all "
-            f"{e['points']} large-N maxima to {dev:.1e} (relative).\n"
-        )
-        w("Engine profile (cumulative, largest first):\n")
+        w("\nProfile of the large-N runs (cumulative, largest first):\n")
         w("```\n" + e["profile"].strip()[-6000:] + "\n```\n")
         w(ANALYSIS)
     if qt:

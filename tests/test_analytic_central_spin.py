@@ -263,3 +263,63 @@ def test_single_charger_spin_lower_bound(NB, m):
     assert np.allclose(cs.single_charger_spin_energy(ts, NB, m, B, A), e, atol=1e-10)
     P = e[1:] / ts[1:]
     assert cs.single_charger_spin_max_power(NB, m, B, A) == pytest.approx(P.max(), rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------
+# time scales of a charging run
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "NB,N,m,n,A",
+    [
+        (1, 10, 0, 5, 1.0),
+        (4, 7, 0, 7, 0.8),
+        (5, 6, 2, 3, 1.3),
+        (3, 3, 3, 0, 1.0),
+        (6, 9, 0, 0, 1.0),
+    ],
+)
+def test_initial_energy_spread_is_the_std_of_H(NB, N, m, n, A):
+    HB, HC, HI = central_spin_hamiltonian(NB, N, 1.1, 0.7, A, 0.4)
+    H = HB + HC + HI
+    psi = np.zeros((NB + 1) * (N + 1))
+    psi[m * (N + 1) + n] = 1.0  # battery |m>, charger |n> (excitations counted from down)
+    var = psi @ H @ H @ psi - (psi @ H @ psi) ** 2
+    assert cs.initial_energy_spread(NB, N, n, A, m) == pytest.approx(
+        np.sqrt(max(var, 0.0)), rel=1e-12, abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("NB,m,n", [(1, 0, 1), (5, 0, 5), (4, 2, 3), (7, 0, 2)])
+def test_tc_initial_energy_spread_is_the_std_of_the_tavis_cummings_H(NB, m, n):
+    sz, sp, sm = dicke_ops(NB)
+    dim = n + NB + 2
+    a = boson_ops(dim)
+    H = np.kron(sz, np.eye(dim)) + np.kron(np.eye(NB + 1), a.T @ a)
+    H = H + np.kron(sp, a) + np.kron(sm, a.T)  # Eq. 20 with A sqrt(N) = 1
+    psi = np.zeros((NB + 1) * dim)
+    psi[m * dim + n] = 1.0
+    var = psi @ H @ H @ psi - (psi @ H @ psi) ** 2
+    assert cs.tc_initial_energy_spread(NB, n, m) == pytest.approx(np.sqrt(var), rel=1e-12)
+    # and the limit of the spin bath: sigma / sqrt(N) -> the boson value
+    big = 10.0**12
+    assert cs.initial_energy_spread(NB, big, n, 1 / np.sqrt(big), m) == pytest.approx(
+        cs.tc_initial_energy_spread(NB, n, m), rel=1e-9
+    )
+
+
+def test_power_bound_time_estimate():
+    # N_B = 1 at resonance: exactly E_capacity / P_max with Eq. 15's P_max
+    for N, n, A in [(10, 5, 1.0), (100, 100, 0.7), (3, 1, 2.0)]:
+        sigma = cs.initial_energy_spread(1, N, n, A)
+        t = cs.power_bound_time_estimate(1, n, sigma)
+        assert t == pytest.approx(1.0 / cs.resonant_max_power(n, N, 1.0, A), rel=1e-13)
+    # N_B > 1 (n = N_B): P_max beats c B sigma, so the true window is shorter
+    for NB, N in [(4, 100), (10, 300)]:
+        sigma = cs.initial_energy_spread(NB, N, NB)
+        window = NB / exact_pmax_sector(NB, N)
+        assert window < cs.power_bound_time_estimate(NB, NB, sigma)
+    # the capacity is min(N_B - m, n)
+    assert cs.power_bound_time_estimate(5, 2, 1.0, m=1) == pytest.approx(2 / cs.SIN2_OVER_X_MAX)
+    assert cs.power_bound_time_estimate(5, 9, 1.0, m=1) == pytest.approx(4 / cs.SIN2_OVER_X_MAX)

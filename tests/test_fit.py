@@ -223,11 +223,11 @@ def test_cli_missing_file(tmp_path):
 
 def test_peng_fig5_exponent_through_sweep_and_fit(tmp_path):
     """peng2021-fig5 fits rows of its P_max map (n = N, ``fit_window`` of ``peak_power``, the
-    target's dedicated sector path); the row N = 8 over N_B = 1..8 through ``qbattery sweep`` of
+    targets' certified simulate runs); the row N = 8 over N_B = 1..8 through ``qbattery sweep`` of
     examples/central_spin.toml (8 bath spins, all flipped: n = N) + fit gives the same α."""
     from sweepfiles import EXAMPLES
 
-    from qbattery.reproduce.peng2021 import CentralSpinSector, peak_power
+    from qbattery.reproduce.peng2021 import peak_power
     from qbattery.scaling import fit_window
     from qbattery.spec import load_spec
     from qbattery.sweep import sweep
@@ -237,7 +237,7 @@ def test_peng_fig5_exponent_through_sweep_and_fit(tmp_path):
         load_spec(EXAMPLES / "central_spin.toml"), [("system.spins", nbs)], tmp_path / "p.nc"
     )
     (f,) = fit_file(tmp_path / "p.nc", "P_max", "system.spins")
-    dedicated = [peak_power(CentralSpinSector(nb, 8, 8)).P_max for nb in nbs]
+    dedicated = [peak_power(nb, 8, 8).summary["P_max"] for nb in nbs]
     np.testing.assert_allclose(out["P_max"].values, dedicated, rtol=1e-12)
     row = fit_window(nbs, dedicated, 1, 8)
     assert f.params["alpha"] == pytest.approx(row.alpha, abs=1e-10)

@@ -59,6 +59,9 @@ __all__ = [
     "single_charger_spin_energy",
     "single_charger_spin_max_power",
     "thermodynamic_limit_beta",
+    "initial_energy_spread",
+    "tc_initial_energy_spread",
+    "power_bound_time_estimate",
 ]
 
 
@@ -466,3 +469,54 @@ def single_charger_spin_max_power(
     """
     b = b_coefficient(N_B, np.asarray(m, float) + 1.0)
     return constant * np.asarray(B, float) * np.asarray(A, float) * np.sqrt(b)
+
+
+# --- time scales of a charging run ---------------------------------------------------------
+
+
+def initial_energy_spread(
+    N_B: ArrayLike, N: ArrayLike, n: ArrayLike, A: ArrayLike = 1.0, m: ArrayLike = 0
+) -> np.ndarray:
+    """Energy spread ``sigma = sqrt(<H^2> - <H>^2)`` of the initial state ``|m> (x) |n>``.
+
+    ``sigma = A sqrt(b_{N_B,m+1} b_{N,n} + b_{N_B,m} b_{N,n+1})``: only the flip-flop term of
+    Eq. 6 moves the Dicke product state (the rest of H is diagonal in it), to ``|m+1, n-1>``
+    and ``|m-1, n+1>`` with the amplitudes of the recurrence Eq. 17.
+    From ``m = 0`` this is ``A sqrt(N_B n (N - n + 1))``; ``1/sigma`` is the time of the first
+    population transfer, which sets the grid a run needs.
+    """
+    m = np.asarray(m, dtype=float)
+    up = b_coefficient(N_B, m + 1.0) * b_coefficient(N, n)
+    down = b_coefficient(N_B, m) * b_coefficient(N, np.asarray(n, float) + 1.0)
+    return np.asarray(A, float) * np.sqrt(up + down)
+
+
+def tc_initial_energy_spread(N_B: ArrayLike, n: ArrayLike, m: ArrayLike = 0) -> np.ndarray:
+    """:func:`initial_energy_spread` in the N -> infinity limit (Eq. 20), in units A sqrt(N) = 1.
+
+    The bath becomes a boson with n quanta, ``b_{N,k} -> N k``:
+    ``sigma / (A sqrt(N)) = sqrt(b_{N_B,m+1} n + b_{N_B,m} (n + 1))``.
+    """
+    m = np.asarray(m, dtype=float)
+    n = np.asarray(n, dtype=float)
+    return np.sqrt(b_coefficient(N_B, m + 1.0) * n + b_coefficient(N_B, m) * (n + 1.0))
+
+
+def power_bound_time_estimate(
+    N_B: ArrayLike,
+    n: ArrayLike,
+    spread: ArrayLike,
+    m: ArrayLike = 0,
+    constant: float = SIN2_OVER_X_MAX,
+) -> np.ndarray:
+    """``min(N_B - m, n) / (c sigma)``: the window E_capacity / P_max if P_max were c B sigma.
+
+    The battery holds at most ``E_capacity = B min(N_B - m, n)`` (excitation number conservation),
+    so no t > E_capacity / P_max can beat P_max (Sec. III). ``c B sigma`` with c = max sin^2 x / x
+    is Eq. 15's P_max for N_B = 1 at resonance (sigma = A sqrt(b_{N,n})), where this time is exact;
+    with more battery spins P_max is larger and the window shorter. An estimate to start a run
+    from, not a bound: off resonance P_max can be smaller, and a run must check its own
+    ``P_max_is_global``.
+    """
+    cap = np.minimum(np.asarray(N_B, float) - np.asarray(m, float), np.asarray(n, float))
+    return cap / (constant * np.asarray(spread, float))
