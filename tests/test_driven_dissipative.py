@@ -215,7 +215,7 @@ def test_rate_equations_match_secular_master_equation(n, theta, r):
     curve = rs.charge(n, p, t, keep_populations=True)
     assert np.abs(curve.populations - pops_dense).max() < 1e-8
     assert np.abs(curve.energy - dense_charge(ops, rho)).max() < 1e-8
-    for method in ("expm", "bdf"):
+    for method in ("expm", "bdf", "extrapolation"):  # "auto" is "dense" for these bands
         other = rs.charge(n, p, t, method=method)
         assert np.abs(other.energy - curve.energy).max() < 1e-8
     # the population rate matrix is a proper generator
@@ -255,6 +255,16 @@ def test_dephasing_enters_exactly_as_exp_minus_half_gamma0_sin2theta_t():
     ratio = sx[1][1:] / sx[0][1:]
     assert np.allclose(ratio, np.exp(-1.3 * np.sin(theta) ** 2 * t[1:] / 2), rtol=1e-9)
     assert not np.allclose(ratio, np.exp(-1.3 * np.sin(theta) ** 2 * t[1:] / 8), rtol=1e-2)
+
+
+def test_dense_propagation_needs_a_uniform_grid():
+    p = params(*PARAM_SETS[0])
+    with pytest.raises(ValueError, match="uniform grid"):
+        rs.charge(3, p, [0.0, 0.1, 0.3], method="dense")
+    # the same times through "auto" take the extrapolation, and agree with expm
+    a = rs.charge(3, p, [0.0, 0.1, 0.3])
+    b = rs.charge(3, p, [0.0, 0.1, 0.3], method="expm")
+    assert np.abs(a.energy - b.energy).max() < 1e-9
 
 
 def test_extrapolation_matches_expm_at_moderate_n():
