@@ -33,13 +33,25 @@ class Factors:
     H_battery_local: sp.csr_matrix
 
 
-def components(factors: Factors) -> list[tuple[float, np.ndarray]]:
-    """ρ(0) = Σ_k w_k |ψ_k><ψ_k| for ``[initial] battery`` and ``charger`` (not ``total``: the
-    ground state of the whole generator needs the generator)."""
+def factored_components(factors: Factors) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """ρ(0) = Σ_k w_k |ψ_B ⊗ ψ_k><ψ_B ⊗ ψ_k| for ``[initial] battery`` and ``charger`` as
+    (w_k, ψ_B, ψ_k), the factors of each product component (not ``total``: the ground state of
+    the whole generator needs the generator)."""
     spec = factors.spec
     battery = _battery_state(factors, spec.initial.battery)
     charger = _charger_components(factors.charger, spec.initial.charger, factors)
-    return [(w, np.kron(battery, psi)) for w, psi in charger]
+    return [(w, battery, psi) for w, psi in charger]
+
+
+def product_components(factored) -> list[tuple[float, np.ndarray]]:
+    """The components (w, ψ_B ⊗ ψ_C) in the product basis."""
+    return [(w, np.kron(b, c)) for w, b, c in factored]
+
+
+def restricted_components(factored, basis: np.ndarray, charger_dim: int) -> list:
+    """The components on the product states ``basis`` only: (w, (ψ_B ⊗ ψ_C)[basis])."""
+    b, c = np.divmod(basis, charger_dim)
+    return [(w, psi_b[b] * psi_c[c]) for w, psi_b, psi_c in factored]
 
 
 def _battery_state(factors, choice) -> np.ndarray:

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery import expr, initial_states
+from qbattery import expr, initial_states, resources
 from qbattery.initial_states import Factors
 from qbattery.operators import boson, spin, subspace
 from qbattery.spec import Spec, SpecError, validate_spec
@@ -299,27 +299,43 @@ def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
         spec, params, battery, charger, _battery_local(spec, params, battery, charger)
     )
 
-    initial = None
+    given = factored = occupied = None
     if initial_state is not None:
-        initial = _given_initial(initial_state, battery, charger)
+        given = _given_initial(initial_state, battery, charger)
+        occupied = subspace.occupied_charges(battery, charger, [psi for _, psi in given])
     elif spec.initial.total is None:
-        initial = initial_states.components(factors)
+        factored = initial_states.factored_components(factors)
+        pairs = [(b, c) for _, b, c in factored]
+        occupied = subspace.occupied_by_factors(battery, charger, pairs)
     problem = None
-    reach = _reach(spec, battery, charger) if initial is not None else None
+    reach = _reach(spec, battery, charger) if occupied is not None else None
     if reach is not None:
-        band = subspace.band_for(battery, charger, [psi for _, psi in initial], reach)
+        band = subspace.band_for(battery, charger, occupied, reach)
         if band is not None:
             problem = _assemble(factors, band)
     if problem is None:
+        if reach is not None:  # check_spec left the product space's operators to this point
+            resources.check_product_space(spec)
         problem = _assemble(factors, None)
-    if initial is None:  # initial.total = "ground"
-        if problem.H_driven:
-            raise SpecError("initial.total", "the generator depends on t: no single ground state")
-        initial = [(1.0, initial_states.ground_state(problem.H_static.toarray(), "initial.total"))]
-    problem.initial = initial if problem.basis is None else _restricted(initial, problem.basis)
+    problem.initial = _initial(problem, given, factored)
     if spec.initial.total is None and spec.initial.battery == "ground" and battery.kind == "spins":
         problem.warnings += initial_states.ground_outside_symmetric(factors)
     return problem
+
+
+def _initial(problem: Problem, given, factored) -> list[tuple[float, np.ndarray]]:
+    """ρ(0)'s components on the problem's space: a given state, the spec's product components
+    (restricted to the basis straight from their factors), or the ground state of the whole
+    generator (``initial.total = "ground"``)."""
+    if given is not None:
+        return given if problem.basis is None else _restricted(given, problem.basis)
+    if factored is not None:
+        if problem.basis is None:
+            return initial_states.product_components(factored)
+        return initial_states.restricted_components(factored, problem.basis, problem.charger.dim)
+    if problem.H_driven:
+        raise SpecError("initial.total", "the generator depends on t: no single ground state")
+    return [(1.0, initial_states.ground_state(problem.H_static.toarray(), "initial.total"))]
 
 
 def _battery_local(spec: Spec, params: dict, battery: Space, charger: Space) -> sp.csr_matrix:

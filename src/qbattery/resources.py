@@ -255,11 +255,16 @@ def _kept_state_parts(spec, solver: str, T: int, dB: float, dim: float) -> list[
     return parts
 
 
-def spec_parts(spec, solver: str) -> list[Part]:
+def spec_parts(spec, solver: str, operator_dim: int | None = None) -> list[Part]:
     """Parts known from the spec alone: the grid and series, build_problem's operators and
-    dense ground states, and the reduced battery states the ergotropy needs."""
+    dense ground states, and the reduced battery states the ergotropy needs.
+
+    ``operator_dim``: the dimension the operators are built in (default the product space's;
+    0 leaves them out, for a closed run that :func:`qbattery.problem.build_problem` builds on a
+    sector and checks again, with :func:`check_product_space`, if it falls back)."""
     z = sizes(spec)
     T, dB, dim = z.points, float(z.battery), float(z.dim)
+    operator_dim = dim if operator_dim is None else float(operator_dim)
     wanted = set(spec.output.series)
     parts = [
         Part(
@@ -276,9 +281,12 @@ def spec_parts(spec, solver: str) -> list[Part]:
         )  # fmt: skip
         return parts
     per_row = ROW_BASE + ROW_PER_SYMBOL * max(operator_symbols(spec), 1)
-    parts.append(
-        Part(f"the full-space operators ({int(dim):,} states)", dim * per_row, z.dim_field, True)
-    )
+    if operator_dim:
+        where = "full-space" if operator_dim == dim else "sector"
+        parts.append(
+            Part(f"the {where} operators ({int(operator_dim):,} states)", operator_dim * per_row,
+                 z.dim_field, True)
+        )  # fmt: skip
     if spec.system.atoms is not None:
         count = spec.system.atoms * len(spec.system.levels) ** 2
         parts.append(Part(f"the atoms' {count} level operators", count * dB * 32, z.battery_field))
@@ -347,6 +355,16 @@ def check_spec(spec) -> Estimate:
     from qbattery.solvers import solver_for_spec
 
     solver = solver_for_spec(spec)
+    sector_first = solver == "closed" and spec.initial.total is None and not spec.has_noise
+    return check_parts(spec_parts(spec, solver, 0 if sector_first else None), spec, solver)
+
+
+def check_product_space(spec) -> Estimate:
+    """The check of :func:`check_spec` with the operators on the whole product space: before
+    :func:`qbattery.problem.build_problem` builds there a run it could not build on a sector."""
+    from qbattery.solvers import solver_for_spec
+
+    solver = solver_for_spec(spec)
     return check_parts(spec_parts(spec, solver), spec, solver)
 
 
@@ -356,7 +374,7 @@ def check_spec(spec) -> Estimate:
 def check_problem(problem, solver: str) -> Estimate:
     """Stop a run whose solver layout cannot fit, before the solver allocates it."""
     spec = problem.spec
-    parts = spec_parts(spec, solver)
+    parts = spec_parts(spec, solver, problem.dim)
     if solver == "closed":
         parts += closed_parts(problem)
     elif solver == "lindblad":

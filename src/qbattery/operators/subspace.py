@@ -75,17 +75,46 @@ class Band:
         return self.index[self.kept]
 
 
-def band_for(battery, charger, vectors: list[np.ndarray], reach: int) -> Band | None:
-    """The band around the charges the ``vectors`` (product-basis states) occupy, or None when
-    their states are more than KEPT_SHARE of the product space."""
+def occupied_charges(battery, charger, vectors: list[np.ndarray]) -> np.ndarray:
+    """The charges product-basis ``vectors`` have weight in."""
     q = product_charges(battery, charger)
-    occupied = np.unique(np.concatenate([q[np.abs(v) > 0] for v in vectors]))
-    near = np.zeros(int(q.max()) + 1, dtype=bool)
-    for c in occupied:
-        near[max(0, c - reach) : c + reach + 1] = True
-    index = np.flatnonzero(near[q])
-    kept = np.isin(q[index], occupied)
-    if np.count_nonzero(kept) > KEPT_SHARE * len(q):
+    return np.unique(np.concatenate([q[np.abs(v) > 0] for v in vectors]))
+
+
+def occupied_by_factors(battery, charger, pairs: list[tuple[np.ndarray, np.ndarray]]):
+    """The charges of product states ψ_B ⊗ ψ_C, from the factors (no product-space vector)."""
+    qB, qC = factor_charges(battery), factor_charges(charger)
+    sums = [np.add.outer(np.unique(qB[np.abs(b) > 0]), np.unique(qC[np.abs(c) > 0])).ravel()
+            for b, c in pairs]  # fmt: skip
+    return np.unique(np.concatenate(sums))
+
+
+def band_for(battery, charger, occupied: np.ndarray, reach: int) -> Band | None:
+    """The band of product states whose charge is within ``reach`` of an ``occupied`` charge, or
+    None when the states of those charges are more than KEPT_SHARE of the product space. Built
+    battery index by battery index from the charger's sorted charges: nothing of the product
+    space's size is formed."""
+    qB, qC = factor_charges(battery), factor_charges(charger)
+    dB, dC = len(qB), len(qC)
+    order = np.argsort(qC, kind="stable")
+    sorted_q = qC[order]
+    intervals: list[list[int]] = []  # [lo, hi] of charges, merged
+    for c in sorted(int(x) for x in occupied):
+        if intervals and c - reach <= intervals[-1][1] + 1:
+            intervals[-1][1] = c + reach
+        else:
+            intervals.append([c - reach, c + reach])
+    pieces = []
+    for lo, hi in intervals:
+        start = np.searchsorted(sorted_q, lo - qB, side="left")
+        stop = np.searchsorted(sorted_q, hi - qB, side="right")
+        count = stop - start
+        offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        charger_index = order[np.repeat(start, count) + offsets]
+        pieces.append(np.repeat(np.arange(dB), count) * dC + charger_index)
+    index = np.sort(np.concatenate(pieces))
+    kept = np.isin(qB[index // dC] + qC[index % dC], occupied)
+    if np.count_nonzero(kept) > KEPT_SHARE * dB * dC:
         return None
     return Band(index, kept, tuple(int(c) for c in occupied), reach)
 

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from qbattery.operators.subspace import product_charges
+from qbattery.operators.subspace import factor_charges, product_charges
 
 
 def sector_labels(*operators: sp.spmatrix, dim: int | None = None) -> np.ndarray:
@@ -37,9 +37,11 @@ def excitation_number(problem) -> np.ndarray:
     Spins count excited atoms (k in the Dicke basis), a mode counts photons, few-level atoms count
     their level index (g = 0, next = 1, ...), which is the excitation number of a ladder.
     """
-    q = product_charges(problem.battery, problem.charger)
     basis = getattr(problem, "basis", None)
-    return q if basis is None else q[basis]
+    if basis is None:
+        return product_charges(problem.battery, problem.charger)
+    b, c = np.divmod(basis, problem.charger.dim)
+    return factor_charges(problem.battery)[b] + factor_charges(problem.charger)[c]
 
 
 def _conserves(op: sp.spmatrix, charge: np.ndarray, modulus: int | None) -> bool:
