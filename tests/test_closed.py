@@ -7,7 +7,7 @@ from scipy.linalg import expm
 import qbattery
 from qbattery.operators.symmetry import conserved_charges, excitation_number
 from qbattery.problem import build_problem
-from qbattery.solvers import closed
+from qbattery.solvers import closed, closed_plan
 
 
 def tc_spec(**kw):
@@ -43,8 +43,8 @@ def test_eigen_path_matches_dense_matrix_exponential():
 def test_chebyshev_path_matches_eigen_path(monkeypatch):
     spec = qbattery.models.dicke_oat(4, J=-0.5, photons=3, cutoff=12, t_max=5.0, points=51)
     eigen = qbattery.simulate(spec)
-    monkeypatch.setattr(closed, "ALWAYS_DENSE", 0)
-    monkeypatch.setattr(closed, "DENSE_LIMIT", 10)
+    monkeypatch.setattr(closed_plan, "ALWAYS_DENSE", 0)
+    monkeypatch.setattr(closed_plan, "DENSE_LIMIT", 10)
     krylov = qbattery.simulate(spec)
     assert krylov.info["method"] == "chebyshev"
     np.testing.assert_allclose(krylov.energy, eigen.energy, atol=1e-9)

@@ -11,7 +11,7 @@ from qbattery import resources
 from qbattery.initial_states import ground_outside_symmetric
 from qbattery.metrics import collective_spectrum
 from qbattery.problem import build_problem
-from qbattery.solvers import closed
+from qbattery.solvers import closed, closed_plan
 from qbattery.solvers.chebyshev import ChebyshevPropagator, gershgorin
 
 
@@ -50,8 +50,8 @@ def test_gershgorin_contains_the_spectrum():
 
 
 def force_chebyshev(monkeypatch):
-    monkeypatch.setattr(closed, "ALWAYS_DENSE", 0)
-    monkeypatch.setattr(closed, "chebyshev_cost", lambda *a, **k: 0.0)
+    monkeypatch.setattr(closed_plan, "ALWAYS_DENSE", 0)
+    monkeypatch.setattr(closed_plan, "chebyshev_cost", lambda *a, **k: 0.0)
 
 
 def test_forced_chebyshev_agrees_with_dense_eigen_propagation(monkeypatch):
@@ -122,7 +122,7 @@ def test_a_mixture_on_the_chebyshev_path(monkeypatch):
 def test_a_sector_with_round_off_weight_is_dropped_and_reported():
     problem = build_problem(qbattery.models.dicke_oat(4, J=-0.5, photons=2, cutoff=10, points=41))
     psi = problem.initial[0][1]
-    labels = closed.sector_labels(closed._fold_constant_drives(problem)[0])
+    labels = closed_plan.sector_labels(closed_plan._fold_constant_drives(problem)[0])
     home = labels[np.argmax(np.abs(psi))]
     other = np.flatnonzero(labels != home)
     # parity: the other sector holds round-off of the numerical ground state only
@@ -149,8 +149,12 @@ def test_a_sector_with_round_off_weight_is_dropped_and_reported():
 
 def test_the_cost_model_prefers_propagation_for_large_sectors():
     # small: eigen whatever the window; a long window on a large sparse block: Chebyshev
-    assert closed.eigen_cost(200, 3001) < closed.chebyshev_cost(200, 1400, 50.0, 300.0, 3001)
-    assert closed.eigen_cost(4020, 3001) > 5 * closed.chebyshev_cost(4020, 28000, 116.0, 300, 3001)
+    assert closed_plan.eigen_cost(200, 3001) < closed_plan.chebyshev_cost(
+        200, 1400, 50.0, 300.0, 3001
+    )
+    assert closed_plan.eigen_cost(4020, 3001) > 5 * closed_plan.chebyshev_cost(
+        4020, 28000, 116.0, 300, 3001
+    )
 
 
 @pytest.mark.parametrize(
@@ -180,11 +184,11 @@ def test_the_ground_check_needs_no_dense_irrep_matrix():
 
 
 def test_time_chunks_keep_the_reduced_states_in_memory():
-    assert closed.time_chunk(3001, 801 * 40, 1, 801) == 1  # N = 800: one ρ_B at a time
-    chunk = closed.time_chunk(3001, 201 * 40, 1, 201)
-    assert 1 < chunk < closed.TIME_CHUNK
-    assert chunk * 3 * 201**2 * 16 <= closed.CHUNK_BYTES
-    assert closed.time_chunk(3001, 100, 1, 10) == closed.TIME_CHUNK
+    assert closed_plan.time_chunk(3001, 801 * 40, 1, 801) == 1  # N = 800: one ρ_B at a time
+    chunk = closed_plan.time_chunk(3001, 201 * 40, 1, 201)
+    assert 1 < chunk < closed_plan.TIME_CHUNK
+    assert chunk * 3 * 201**2 * 16 <= closed_plan.CHUNK_BYTES
+    assert closed_plan.time_chunk(3001, 100, 1, 10) == closed_plan.TIME_CHUNK
 
 
 def test_an_operator_is_hashed_once_however_often_it_is_evaluated(monkeypatch):

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import qbattery
 from qbattery import progress as prog
 from qbattery.cli import LogProgress, app
-from qbattery.solvers import closed, lindblad
+from qbattery.solvers import closed_plan, lindblad
 from qbattery.spec import SpecError
 
 LINE = re.compile(r"^\[\d\d:\d\d:\d\d\] (?P<text>.*)$")
@@ -263,9 +263,9 @@ def assert_reported(seen, method_result):
 
 
 def test_closed_chebyshev_reports_and_is_bit_identical(monkeypatch):
-    monkeypatch.setattr(closed, "ALWAYS_DENSE", 0)
-    monkeypatch.setattr(closed, "chebyshev_cost", lambda *a, **k: 0.0)
-    monkeypatch.setattr(closed, "TIME_CHUNK", 8)  # several chunks on a short grid
+    monkeypatch.setattr(closed_plan, "ALWAYS_DENSE", 0)
+    monkeypatch.setattr(closed_plan, "chebyshev_cost", lambda *a, **k: 0.0)
+    monkeypatch.setattr(closed_plan, "TIME_CHUNK", 8)  # several chunks on a short grid
     plain, watched, seen = run_both(tavis_cummings())
     assert watched.info["method"] == "chebyshev"
     assert_identical(plain, watched)

@@ -300,7 +300,7 @@ def spec_parts(spec, solver: str, operator_dim: int | None = None) -> list[Part]
     state = bool(wanted & STATE_SERIES)
     chunk = min(512, T)  # TIME_CHUNK of the Lindblad solver
     if solver == "closed" and state:  # the closed solver caps a chunk's ρ_B in memory
-        from qbattery.solvers.closed import time_chunk
+        from qbattery.solvers.closed_plan import time_chunk
 
         chunk = time_chunk(T, int(dim), 1, int(dB))
     if solver == "permutational":
@@ -391,15 +391,15 @@ def _state_ops(problem) -> int:
 
 
 def closed_parts(problem) -> list[Part]:
-    """The closed solver: per sector ψ(0) holds (:func:`closed.plan_sectors`), a dense
+    """The closed solver: per sector ψ(0) holds (:func:`closed_plan.plan_sectors`), a dense
     eigendecomposition or Chebyshev propagation (checkpoints and one batch of series terms; the
     states themselves are made chunk by chunk); an ODE trajectory for a time-dependent H."""
-    from qbattery.solvers import closed
+    from qbattery.solvers import closed, closed_plan
 
     z = sizes(problem.spec)
     T, dim = len(problem.times), problem.dim
     components = len(problem.initial)
-    H, driven = closed._fold_constant_drives(problem)
+    H, driven = closed_plan._fold_constant_drives(problem)
     if driven:
         field_path = _larger(("time.points", T), (z.dim_field, dim))
         return [
@@ -408,7 +408,7 @@ def closed_parts(problem) -> list[Part]:
             Part("solve_ivp's copy of it", T * dim * COMPLEX, field_path),
         ]  # fmt: skip
     # the sectors ψ(0) holds and their paths, as the solver will take them (computed once)
-    _, plans = closed.sector_plan(problem, H)
+    _, plans = closed_plan.sector_plan(problem, H)
     used = [p for p in plans if p.method != "dropped"]
     blocks = [p.size for p in used for _ in p.components]  # one per component share
     dense = [p.size for p in used if p.method == "eigen"]
@@ -440,7 +440,7 @@ def closed_parts(problem) -> list[Part]:
     largest = max(max(blocks), 1)
     series = set(problem.spec.output.series)
     state_series = bool(series & STATE_SERIES)
-    chunk = closed.time_chunk(T, dim, components, z.battery if state_series else 1)
+    chunk = closed_plan.time_chunk(T, dim, components, z.battery if state_series else 1)
     # every grid point: phases e^{-iEt} and one d² product per eigen block and operator (a
     # Chebyshev sector: its states, counted above, and one sparse product per operator); the
     # state series rebuild ψ(t) (d² per eigen block) and reduce it to ρ_B (dim·dB)

@@ -28,9 +28,10 @@ mirrored sector has its mean rotation taken out exactly. A time-independent gene
 exponentiated by exact Taylor expansions, each of the full reach h‖L‖₁ = 10, with the grid points
 inside read off its terms (:func:`_taylor`); a time-dependent one is integrated with DOP853 at
 rtol/atol. States are never stored: each expansion is reduced at once to the expectations and the
-battery's block states the results need. Without local noise and with a time-independent
-generator a few checkpoint states are kept, so that E(t) is available between grid points
-(``can_evaluate_anywhere``: the summary's maxima are refined, as with the Lindblad solver).
+battery's block states the results need (:mod:`qbattery.solvers.permutational_reduce`).
+Without local noise and with a time-independent generator a few checkpoint states are kept, so
+that E(t) is available between grid points (``can_evaluate_anywhere``: the summary's maxima are
+refined, as with the Lindblad solver).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from scipy.sparse.linalg import splu
 
 from qbattery._threads import single_blas_thread
 from qbattery.operators import permutational as perm
-from qbattery.operators.boson import top_fock_projector, truncation_warning
+from qbattery.operators.boson import truncation_warning
 from qbattery.progress import report, share
 from qbattery.solvers import register
 from qbattery.solvers.lindblad import TRACE_WARN
@@ -56,6 +57,7 @@ from qbattery.solvers.permutational_propagate import (
     _propagate,
     _RealForm,
 )
+from qbattery.solvers.permutational_reduce import PART_NAMES, _part_operators, _Reducer
 from qbattery.solvers.permutational_sectors import (
     _generator,
     _initial_vector,
@@ -72,74 +74,6 @@ POSITIVITY_WARN = 1e-6
 # peak RSS per sector entry, measured (2026-12-02) at TC N = 100: 21.0 GB for one sector of 19.1M
 # entries, 7.7 GB for 6.8M (Fock): ~10 generator entries, its COO -> CSR assembly, a few states
 BYTES_PER_ENTRY = 1150
-PART_NAMES = ("battery", "battery_squared", "charger", "coupling")
-
-
-# --------------------------------------------------------------------------- reductions
-
-
-def _weights(operators: dict[str, list], b: int, rows, cols) -> sp.csr_matrix:
-    """(operators × entries) sparse matrix of O_b[rows, cols], one operator per row."""
-    return sp.vstack(
-        [sp.csr_matrix(np.asarray(ops[b][rows, cols]).ravel()) for ops in operators.values()],
-        format="csr",
-    )
-
-
-class _Reducer:
-    """Maps a sector's entries to what results need: expectations of named operators and the
-    battery's block states B_j = Tr_C σ_j (all blocks flattened into one vector)."""
-
-    def __init__(self, layout: _Layout, sector: _Sector, operators: dict[str, list]):
-        nc = layout.cutoff
-        self.mirrored = sector.mirrored
-        self.names = list(operators)
-        weights, mirror = [], []
-        rows, cols, mirror_rows = [], [], []
-        self.battery_offsets = np.cumsum([0] + [(round(2 * j) + 1) ** 2 for j in layout.js])
-        for b, (j, part) in enumerate(zip(layout.js, sector.parts, strict=True)):
-            if not part.size:
-                continue
-            # Tr[Oσ] = Σ O_{i'i} σ_{ii'}; a mirrored sector adds Σ O_{ii'} conj(σ_{ii'})
-            weights.append(_weights(operators, b, part.cols, part.rows))
-            if sector.mirrored:
-                mirror.append(_weights(operators, b, part.rows, part.cols))
-            k, n = np.divmod(part.rows, nc)
-            kp, np_ = np.divmod(part.cols, nc)
-            same = np.flatnonzero(n == np_)
-            dj = round(2 * j) + 1
-            rows.append(self.battery_offsets[b] + k[same] * dj + kp[same])
-            mirror_rows.append(self.battery_offsets[b] + kp[same] * dj + k[same])
-            cols.append(same + sector.offsets[b])
-        # sparse: most operators see only a few entries (diagonal ones the ket = bra entries)
-        self.W = sp.hstack(weights, format="csr")
-        self.Wm = sp.hstack(mirror, format="csr") if mirror else None
-        shape = (int(self.battery_offsets[-1]), sector.size)
-        r, c = np.concatenate(rows), np.concatenate(cols)
-        self.P = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=shape)
-        self.Pm = None
-        if sector.mirrored:
-            rm = np.concatenate(mirror_rows)
-            self.Pm = sp.csr_matrix((np.ones(len(rm)), (rm, c)), shape=shape)
-        stack = [self.W, self.P] + ([self.Wm.conj(), self.Pm] if sector.mirrored else [])
-        self._stacked = sp.vstack(stack, format="csr")
-        self._half = self.W.shape[0] + self.P.shape[0]
-
-    def reduce(self, states: np.ndarray) -> np.ndarray:
-        """[W s, P s, W_m s̄, conj(P_m s)] of a state s (or rows of states): real-linear in s,
-        so it can be taken of every Taylor term (weights real) and finished by :meth:`split`."""
-        out = self._stacked @ states.T  # one sparse product: W, P, conj(W_m), P_m stacked
-        out[self._half :] = out[self._half :].conj()
-        return out.T
-
-    def split(self, reduced: np.ndarray, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(expectations, flattened battery blocks) of the states phase·s from reduce(s) rows:
-        Tr[Oσ] = Σ O_{i'i} σ_{ii'}, and a mirrored sector adds its conjugate part."""
-        half = len(self.names) + self.P.shape[0]
-        out = reduced[:, :half] * phase[:, None]
-        if self.mirrored:
-            out = out + reduced[:, half:] * phase.conj()[:, None]
-        return out[:, : len(self.names)].real, out[:, len(self.names) :]
 
 
 # --------------------------------------------------------------------------- evolution
@@ -203,20 +137,6 @@ class PermutationalEvolution:
             for j in js
         ]
         yield slice(0, T), blocks
-
-
-def _part_operators(layout: _Layout) -> dict[str, list]:
-    ops: dict[str, list] = {name: [] for name in (*PART_NAMES, "top_fock", "trace")}
-    nc = layout.cutoff
-    for j, block in zip(layout.js, layout.blocks, strict=True):
-        nj = round(2 * j) + 1
-        ops["battery"].append(block.H_battery.tocsr())
-        ops["battery_squared"].append((block.H_battery @ block.H_battery).tocsr())
-        ops["charger"].append(block.H_charger.tocsr())
-        ops["coupling"].append(block.H_coupling.tocsr())
-        ops["top_fock"].append(top_fock_projector(nj, nc))
-        ops["trace"].append(sp.identity(nj * nc, format="csr"))
-    return ops
 
 
 def _check_memory(problem, sector: _Sector) -> None:

@@ -4,7 +4,8 @@ A block is (spin-j irrep) ⊗ mode; q = (excited atoms) + (photons) labels every
 set of entries ρ_ii' with q_i − q_i' = k (mod the symmetry) of every block. Its generator is one
 sparse matrix: the collective terms entry by entry (:mod:`qbattery.solvers.lindblad`) and the local
 jumps as shifts between neighbouring blocks (:mod:`qbattery.operators.permutational`). Propagation
-and reductions are in :mod:`qbattery.solvers.permutational`.
+and reductions are in :mod:`qbattery.solvers.permutational_propagate` and
+:mod:`qbattery.solvers.permutational_reduce`, run by :mod:`qbattery.solvers.permutational`.
 """
 
 from __future__ import annotations
