@@ -43,6 +43,48 @@ def test_refinement_finds_the_exact_maximum_between_grid_points():
     assert s["P_max"] == pytest.approx(0.7246113538, abs=1e-10)
 
 
+def test_newton_refinement_finds_the_times_to_round_off():
+    """E = sin²t: E_max at π/2, P = sin²t/t maximal where tan t = 2t (t* from a bisection of
+    that equation here). Searching the flat values stops near √ε in t; Newton on E' = 0 and on
+    tE' − E = 0 with the exact derivatives does not."""
+    lo, hi = 1.0, 1.3
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if np.tan(mid) - 2 * mid < 0 else (lo, mid)
+    t_star = 0.5 * (lo + hi)
+
+    def slopes(x):
+        return np.sin(x) ** 2, np.sin(2 * x), 2 * np.cos(2 * x)
+
+    t = np.linspace(0, 4, 9)
+    e = np.sin(t) ** 2
+    s = metrics.summarize(t, e, energy_at=lambda x: np.sin(x) ** 2, slopes=slopes)
+    assert s["t_P_max"] == pytest.approx(t_star, rel=1e-13)
+    assert s["t_E_max"] == pytest.approx(np.pi / 2, rel=1e-13)
+    assert s["tau_first_peak"] == pytest.approx(np.pi / 2, rel=1e-13)
+    assert s["P_max"] == pytest.approx(np.sin(t_star) ** 2 / t_star, rel=1e-15)
+    # a maximum at the end of the grid has no bracket: the value search takes over
+    t = np.linspace(0, 1.0, 11)
+    s = metrics.summarize(t, np.sin(t) ** 2, energy_at=lambda x: np.sin(x) ** 2, slopes=slopes)
+    assert s["t_E_max"] == 1.0
+
+
+def test_closed_solver_derivatives_match_finite_differences():
+    """ClosedEvolution.expect_derivatives against central differences of its own expect."""
+    from qbattery.models.central_spin import central_spin
+    from qbattery.problem import build_problem
+    from qbattery.solvers.closed import ClosedEvolution
+
+    p = build_problem(central_spin(3, 6, B=1.2, h=0.7, A=0.9, Delta=0.4, flipped=4, t_max=2.0))
+    ev = ClosedEvolution(p)
+    x, h = 0.731, 1e-4
+    f, d1, d2 = ev.expect_derivatives(p.H_battery, x)
+    e = ev.expect(p.H_battery, np.array([x - h, x, x + h]))
+    assert f == pytest.approx(e[1], rel=1e-13)
+    assert d1 == pytest.approx((e[2] - e[0]) / (2 * h), rel=1e-7)
+    assert d2 == pytest.approx((e[2] - 2 * e[1] + e[0]) / h**2, rel=1e-5)
+
+
 def test_discharge_has_no_positive_power():
     t = np.linspace(0, 2, 21)
     s = metrics.summarize(t, -t, energy_at=lambda x: -x)

@@ -82,25 +82,78 @@ def _first_argmax(values: np.ndarray, rel_tol: float = 1e-9) -> int:
     return int(np.argmax(v >= v.max() - rel_tol * max(np.ptp(v), np.finfo(float).tiny)))
 
 
+def refine_stationary(
+    slopes: Callable[[float], tuple[float, float, float] | None],
+    t: np.ndarray,
+    i: int,
+    power: bool,
+) -> tuple[float, float] | None:
+    """The maximum of E (``power`` False) or of E/t near the grid maximum t[i], as the root of
+    E' (or of g = tE' − E, since (E/t)' = g/t²) by safeguarded Newton steps (E'' exact, from
+    ``slopes(x) = (E, E', E'')``): quadratic convergence, and the time to ~1e-13 where a search
+    on the flat values stops near √ε. None when the bracket [t[i−1], t[i+1]] holds no sign
+    change (a maximum at an end of the grid) or ``slopes`` cannot answer."""
+    if i == 0 or i + 1 >= len(t):
+        return None
+
+    def g(x: float):
+        d = slopes(x)
+        if d is None:
+            return None
+        e, de, dde = d
+        return (x * de - e, x * dde, e / x) if power else (de, dde, e)
+
+    lo, mid, hi = float(t[i - 1]), float(t[i]), float(t[i + 1])
+    at_mid, at_lo, at_hi = g(mid), g(lo) if lo > 0 else None, g(hi)
+    if at_mid is None or at_hi is None:
+        return None
+    if at_mid[0] > 0 > at_hi[0]:
+        lo, x = mid, mid
+    elif at_lo is not None and at_lo[0] > 0 > at_mid[0]:
+        hi, x = mid, mid
+    else:
+        return None
+    for _ in range(60):
+        value, slope, _ = g(x)
+        if value > 0:
+            lo = x
+        else:
+            hi = x
+        step = x - value / slope if slope < 0 else 0.5 * (lo + hi)
+        new = step if lo < step < hi else 0.5 * (lo + hi)
+        if abs(new - x) <= 1e-14 * max(abs(x), 1.0) or hi - lo <= 1e-14 * hi:
+            x = new
+            break
+        x = new
+    return float(x), float(g(x)[2])
+
+
 def summarize(
     t: np.ndarray,
     energy: np.ndarray,
     ergotropy: np.ndarray | None = None,
     energy_at: Callable[[np.ndarray], np.ndarray] | None = None,
+    slopes: Callable[[float], tuple[float, float, float] | None] | None = None,
 ) -> dict[str, float | None]:
     """E_max, P_max, their times, the first energy peak, and the ergotropy maximum.
 
     With ``energy_at`` (E at arbitrary times, e.g. from an eigen-decomposition) the maxima are
-    refined between grid points, so they do not depend on the time grid.
+    refined between grid points, so they do not depend on the time grid; with ``slopes`` (E, E'
+    and E'' at one time) by Newton steps on the stationarity condition
+    (:func:`refine_stationary`), else by a bounded search on the values.
     """
     t = np.asarray(t, dtype=float)
     energy = np.asarray(energy, dtype=float)
     power = average_power(t, energy)
     out: dict[str, float | None] = {}
 
-    def refined(values, func, i):
+    def refined(values, func, i, power=False):
         if energy_at is None or t[i] == 0:  # nothing to refine at t = 0 (e.g. a discharge)
             return float(t[i]), float(values[i])
+        if slopes is not None:
+            found = refine_stationary(slopes, t, i, power)
+            if found is not None and found[1] >= values[i]:
+                return found
         return refine_maximum(func, t, i)
 
     def e_of(x):
@@ -109,7 +162,7 @@ def summarize(
     i = _first_argmax(energy)
     out["t_E_max"], out["E_max"] = refined(energy, e_of, i)
     i = _first_argmax(power)
-    out["t_P_max"], out["P_max"] = refined(power, lambda x: e_of(x) / x, i)
+    out["t_P_max"], out["P_max"] = refined(power, lambda x: e_of(x) / x, i, power=True)
     peak = first_peak_index(energy)
     if peak is None:
         out["tau_first_peak"] = out["E_first_peak"] = out["P_first_peak"] = None

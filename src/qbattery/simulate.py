@@ -180,14 +180,20 @@ def evaluate(problem: Problem, evolution) -> Result:
     grid = metrics.check_grid(t, *time_scale(problem), refined=anywhere)
     if not grid.resolved:
         warnings.append(grid.warning(spec.time.t_max, len(t)))
-    energy_at = None
+    energy_at = slopes = None
     if anywhere and grid.resolved:
 
         def energy_at(x):
             return evolution.expect(problem.H_battery, x) - e_abs[0]
 
+        if getattr(evolution, "expect_derivatives", None) is not None:
+
+            def slopes(x):
+                out = evolution.expect_derivatives(problem.H_battery, x)
+                return None if out is None else (out[0] - e_abs[0], out[1], out[2])
+
     ergo = series.get("ergotropy")
-    summary = metrics.summarize(t, energy, ergo, energy_at)
+    summary = metrics.summarize(t, energy, ergo, energy_at, slopes)
     summary.update(metrics.at_tau(summary, t, series, ["switching_cost", "locked_energy"]))
     summary["E_initial"] = float(e_abs[0])
     summary.update(_power_bound(problem, evolution, summary, float(e_abs[0])))

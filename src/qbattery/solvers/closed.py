@@ -316,6 +316,28 @@ class ClosedEvolution:
                 out[rows] += b.weight * np.einsum("ti,ti->t", phi.conj(), phi @ o.T).real
         return out
 
+    def expect_derivatives(self, op: sp.spmatrix, x: float) -> tuple[float, float, float] | None:
+        """(f, f', f'') of f(t) = Re Tr[O ρ(t)] at one time, from the eigenbasis (None where the
+        state is not held as c·e^{-iEt}, or O couples sectors). With φ = c·e^{-iEt} and χ = Eφ:
+        f' = −2 Im χ†O'φ and f'' = 2 χ†O'χ − 2 Re (Eχ)†O'φ (O' = V†OV Hermitian)."""
+        if not self.can_evaluate_anywhere or self._propagated:
+            return None
+        op, key = self._keyed(op)
+        projected = self._projected(op, key)
+        if projected is None:
+            return None
+        f = d1 = d2 = 0.0
+        for b, o in zip(self.blocks, projected, strict=True):
+            phi = np.exp(-1j * x * b.energies) * b.coeffs
+            chi = b.energies * phi
+            o_phi = o @ phi
+            f += b.weight * np.vdot(phi, o_phi).real
+            d1 += -2 * b.weight * np.vdot(chi, o_phi).imag
+            d2 += (
+                2 * b.weight * (np.vdot(chi, o @ chi).real - np.vdot(b.energies * chi, o_phi).real)
+            )
+        return float(f), float(d1), float(d2)
+
     def _keyed(self, op: sp.spmatrix) -> tuple[sp.csr_matrix, tuple]:
         """(op as CSR, its content key), remembered for the object passed: hashing H_B at every
         evaluation of a refinement cost more than the evaluation."""
