@@ -109,6 +109,23 @@ class Problem:
         op = sp.csr_matrix(op)
         return op if self.basis is None else op[self.basis][:, self.basis]
 
+    def battery_charger_matrices(self, vectors: np.ndarray) -> np.ndarray:
+        """Vectors on the problem's space (last axis) as (battery × charger columns) matrices M,
+        so that ρ_B = M M† and the Schmidt values are M's singular values; the columns are the
+        charger states the basis uses (all of them without a ``basis``), so nothing of the
+        product space's size is formed for a sector."""
+        b, c, columns = self._battery_charger_index
+        out = np.zeros((*vectors.shape[:-1], self.battery.dim, columns), dtype=complex)
+        out[..., b, c] = vectors
+        return out
+
+    @cached_property
+    def _battery_charger_index(self) -> tuple[np.ndarray, np.ndarray, int]:
+        basis = np.arange(self.dim) if self.basis is None else self.basis
+        b, c = np.divmod(basis, self.charger.dim)
+        used, c = np.unique(c, return_inverse=True)
+        return b, c, len(used)
+
     def in_product_space(self, vectors: np.ndarray) -> np.ndarray:
         """Vectors on the problem's space (last axis) as vectors of the product space."""
         if self.basis is None:
@@ -314,7 +331,7 @@ def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
         if band is not None:
             problem = _assemble(factors, band)
     if problem is None:
-        if reach is not None:  # check_spec left the product space's operators to this point
+        if resources.operators_deferred(spec):  # check_spec left them to this point
             resources.check_product_space(spec)
         problem = _assemble(factors, None)
     problem.initial = _initial(problem, given, factored)
@@ -360,15 +377,10 @@ def _given_initial(state, battery: Space, charger: Space) -> list[tuple[float, n
 
 def _reach(spec: Spec, battery: Space, charger: Space) -> int | None:
     """The most any term of the Hamiltonian changes N_ex by (:func:`qbattery.expr.degree`), or
-    None where the run cannot be built sector first: noise is written (a rate written as an
-    expression that is 0 is found out by the building, which then falls back), a solver other
-    than the closed one is asked for, or an expression does not parse (the product-space
-    building names its field)."""
-    noise = spec.noise
-    rates = [getattr(noise, name) for name in ("mode_loss", "collective_decay", *LOCAL_CHANNELS)]
-    if any(r not in (None, 0) for r in rates) or noise.collapse:
-        return None
-    if spec.run.solver not in ("auto", "closed"):
+    None where the run cannot be built sector first: noise is written (``spec.has_noise``: a
+    rate written as an expression counts), a solver other than the closed one is asked for, or
+    an expression does not parse (the product-space building names its field)."""
+    if spec.has_noise or spec.run.solver not in ("auto", "closed"):
         return None
     h = spec.hamiltonian
     texts = [h.battery, h.charger, h.coupling] + [h.dynamics] * (h.dynamics is not None)

@@ -355,13 +355,22 @@ def check_spec(spec) -> Estimate:
     from qbattery.solvers import solver_for_spec
 
     solver = solver_for_spec(spec)
-    sector_first = solver == "closed" and spec.initial.total is None and not spec.has_noise
-    return check_parts(spec_parts(spec, solver, 0 if sector_first else None), spec, solver)
+    deferred = operators_deferred(spec)
+    return check_parts(spec_parts(spec, solver, 0 if deferred else None), spec, solver)
+
+
+def operators_deferred(spec) -> bool:
+    """Whether :func:`check_spec` leaves the operators out: a closed run without noise from a
+    product state, which :func:`qbattery.problem.build_problem` may build on a sector; it calls
+    :func:`check_product_space` before it builds such a run on the product space instead."""
+    from qbattery.solvers import solver_for_spec
+
+    closed = solver_for_spec(spec) == "closed"
+    return closed and spec.initial.total is None and not spec.has_noise
 
 
 def check_product_space(spec) -> Estimate:
-    """The check of :func:`check_spec` with the operators on the whole product space: before
-    :func:`qbattery.problem.build_problem` builds there a run it could not build on a sector."""
+    """The check of :func:`check_spec` with the operators on the whole product space."""
     from qbattery.solvers import solver_for_spec
 
     solver = solver_for_spec(spec)

@@ -363,8 +363,8 @@ def _locked_energy_bound(problem: Problem, series: dict) -> dict:
         return {}
     if len(problem.initial) != 1:
         return {}  # ρ(0) mixed
-    psi = problem.in_product_space(problem.initial[0][1])
-    singular = np.linalg.svd(psi.reshape(problem.dims), compute_uv=False)
+    m = problem.battery_charger_matrices(problem.initial[0][1])
+    singular = np.linalg.svd(m, compute_uv=False)
     if np.sum(singular**2 > 1e-12 * singular[0] ** 2) > 1:
         return {}  # ρ_B(0) not pure: battery and charger entangled at t = 0
     n = problem.battery.size

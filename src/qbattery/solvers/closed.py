@@ -395,28 +395,16 @@ class ClosedEvolution:
         grid = t is None
         t = self.times if grid else np.atleast_1d(np.asarray(t, dtype=float))
         dB = self.dims[0]
-        b, c, charger_dim = self._battery_charger_index()
         chunk = self._time_chunk(dB)
         for start in range(0, len(t), chunk):
             rows = slice(start, min(start + chunk, len(t)))
             rho = np.zeros((rows.stop - rows.start, dB, dB), dtype=complex)
             for w, psi in self._states_chunk(t[rows], rows if grid else None):
-                m = np.zeros((len(psi), dB, charger_dim), dtype=complex)
-                m[:, b, c] = psi
+                m = self.problem.battery_charger_matrices(psi)
                 rho += w * np.einsum("tbc,tdc->tbd", m, m.conj())
             if grid:
                 self._report_pass(rows, states=True)
             yield rows, rho
-
-    def _battery_charger_index(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """(battery index, charger column, columns) of each basis state of the problem, the
-        columns being the charger states the basis uses (all of them without a ``basis``): ψ
-        scattered into a (battery × columns) matrix has ρ_B = M M†."""
-        p = self.problem
-        basis = np.arange(p.dim) if p.basis is None else p.basis
-        b, c = np.divmod(basis, p.charger.dim)
-        used, c = np.unique(c, return_inverse=True)
-        return b, c, len(used)
 
     def _report_pass(self, rows: slice, states: bool) -> None:
         """Progress of the Chebyshev sectors' passes along the grid (their step-by-step work):
