@@ -6,7 +6,7 @@ import pytest
 from scipy.optimize import brentq
 
 import qbattery
-from qbattery import metrics
+from qbattery import grid_checks
 from qbattery.spec import load_spec
 
 
@@ -121,25 +121,25 @@ def test_time_derivatives_of_a_rabi_oscillation():
     rate = np.hypot(delta, omega)
     sz = np.diag([-0.5, 0.5])
     H = delta * sz + omega * np.array([[0, 0.5], [0.5, 0]])
-    values, noise = metrics.time_derivatives(H, sz, np.array([1.0, 0.0], dtype=complex))
+    values, noise = grid_checks.time_derivatives(H, sz, np.array([1.0, 0.0], dtype=complex))
     a = (omega / rate) ** 2 / 2
     np.testing.assert_allclose(values, [0.5, 0, a * rate**2, 0, a * rate**4], atol=1e-12)
-    assert metrics.derivative_frequency(values, noise) == pytest.approx(rate, rel=1e-12)
+    assert grid_checks.derivative_frequency(values, noise) == pytest.approx(rate, rel=1e-12)
 
 
 def test_curve_time_scale_finds_turning_points():
     t = np.linspace(0, 10, 10001)
-    assert metrics.curve_time_scale(t, np.sin(t) ** 2) == pytest.approx(np.pi / 2, abs=1e-3)
+    assert grid_checks.curve_time_scale(t, np.sin(t) ** 2) == pytest.approx(np.pi / 2, abs=1e-3)
     ripple = np.sin(t) ** 2 + 1e-5 * np.sin(40 * t)  # below 1e-3 of the range: ignored
-    assert metrics.curve_time_scale(t, ripple) == pytest.approx(np.pi / 2, abs=0.01)
-    assert metrics.curve_time_scale(t, 1 - np.exp(-t)) == pytest.approx(np.log(2), abs=1e-3)
-    assert metrics.curve_time_scale(t, np.zeros_like(t)) is None
+    assert grid_checks.curve_time_scale(t, ripple) == pytest.approx(np.pi / 2, abs=0.01)
+    assert grid_checks.curve_time_scale(t, 1 - np.exp(-t)) == pytest.approx(np.log(2), abs=1e-3)
+    assert grid_checks.curve_time_scale(t, np.zeros_like(t)) is None
 
 
 def test_check_grid_counts_points_per_time_scale():
     t = np.linspace(0, 10, 11)
-    refined = metrics.check_grid(t, 3.0, "test")
+    refined = grid_checks.check_grid(t, 3.0, "test")
     assert refined.resolved and refined.points_needed == 11  # spacing 1 = τ/3
-    on_grid = metrics.check_grid(t, 3.0, "test", refined=False)
+    on_grid = grid_checks.check_grid(t, 3.0, "test", refined=False)
     assert not on_grid.resolved and on_grid.points_needed == 21
-    assert metrics.check_grid(t, None, "test").resolved
+    assert grid_checks.check_grid(t, None, "test").resolved

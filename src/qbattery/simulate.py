@@ -9,7 +9,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from qbattery import __version__, expr, metrics, resources
+from qbattery import __version__, expr, grid_checks, metrics, resources
 from qbattery._threads import blas_for
 from qbattery.operators import permutational as perm
 from qbattery.operators import spin
@@ -177,7 +177,7 @@ def evaluate(problem: Problem, evolution) -> Result:
         series.update(_state_series(problem, evolution, wanted, warnings))
 
     anywhere = getattr(evolution, "can_evaluate_anywhere", False)
-    grid = metrics.check_grid(t, *time_scale(problem), refined=anywhere)
+    grid = grid_checks.check_grid(t, *time_scale(problem), refined=anywhere)
     if not grid.resolved:
         warnings.append(grid.warning(spec.time.t_max, len(t)))
     energy_at = slopes = None
@@ -396,7 +396,7 @@ def time_scale(problem: Problem) -> tuple[float | None, str]:
     """τ = π/W, W the fastest relevant frequency of the run, and where it comes from.
 
     W adds up: the fastest frequency of E(t) from its time derivatives at t = 0
-    (:func:`qbattery.metrics.derivative_frequency`, under H(0) with every drive at its largest
+    (:func:`qbattery.grid_checks.derivative_frequency`, under H(0) with every drive at its largest
     amplitude on the grid, pure component by component), the drives' own frequencies
     (max |c'|/max |c| on a fine grid) and the rates (a collapse operator L at rate γ: γ|⟨[L, L†]⟩|,
     i.e. γN for S_− on N atoms, κ for a mode, plus 2γ·Var L for a Hermitian L such as a
@@ -417,9 +417,9 @@ def time_scale(problem: Problem) -> tuple[float | None, str]:
             drive_rate = max(drive_rate, float(slope) / amplitude)
     values, noise = 0.0, 0.0
     for w, psi in components:  # each pure component's E(t), weighted
-        v, r = metrics.time_derivatives(H, problem.H_battery, psi)
+        v, r = grid_checks.time_derivatives(H, problem.H_battery, psi)
         values, noise = values + w * v, noise + w * r
-    frequency = metrics.derivative_frequency(values, noise) if components else 0.0
+    frequency = grid_checks.derivative_frequency(values, noise) if components else 0.0
     rates = 0.0
     for _, rate, L in problem.collapse:
         gamma = float(np.max(np.abs(np.asarray(rate(times), dtype=complex))))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery import metrics
+from qbattery import grid_checks, metrics
 from qbattery.solvers import register
 from qbattery.solvers.meanfield.derivation import _as_spec, derive
 from qbattery.solvers.meanfield.integration import Trajectory, integrate
@@ -49,9 +49,11 @@ def simulate_meanfield(spec, *, ordering: str = "classical"):
             "meanfield solver; left out"
         )
     # the grid must resolve E(t): its time scale from the dense output between the ODE's steps
-    fine = metrics.subdivide(traj.sol.sol.ts)
-    grid = metrics.check_grid(
-        times, metrics.curve_time_scale(fine, traj.energy_at(fine)), "from E(t) between the steps"
+    fine = grid_checks.subdivide(traj.sol.sol.ts)
+    grid = grid_checks.check_grid(
+        times,
+        grid_checks.curve_time_scale(fine, traj.energy_at(fine)),
+        "from E(t) between the steps",
     )
     if not grid.resolved:
         warnings.append(grid.warning(spec.time.t_max, len(times)))
