@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import qbattery
-from qbattery import resources
+from qbattery import resources, solver_resources
 from qbattery.problem import build_problem
 from qbattery.solvers import choose_solver, solve, solver_for_spec
 from qbattery.spec import SpecError, load_spec, validate_spec
@@ -157,7 +157,7 @@ def test_the_solver_guessed_from_the_spec_is_the_one_chosen(spec):
 
 def test_the_closed_estimate_uses_the_solvers_own_sectors():
     problem = build_problem(tavis_cummings(6, 12, output={"series": ["energy"]}))
-    parts = {p.what.split(" (")[0]: p for p in resources.closed_parts(problem)}
+    parts = {p.what.split(" (")[0]: p for p in solver_resources.closed_parts(problem)}
     evolution = solve(problem)
     sizes = {len(b.index) for b in evolution.blocks}  # one pure component: distinct sectors
     eigenvectors = next(p for k, p in parts.items() if k.startswith("the eigenvectors"))
@@ -171,7 +171,7 @@ def test_the_lindblad_estimate_counts_the_solvers_blocks():
         run={"solver": "lindblad"},
     )  # fmt: skip
     problem = build_problem(spec)
-    states = resources.lindblad_parts(problem)[0]
+    states = solver_resources.lindblad_parts(problem)[0]
     evolution = solve(problem)
     assert states.nbytes == 51 * sum(evolution.info["block_sizes"]) * 16
 

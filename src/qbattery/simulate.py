@@ -9,7 +9,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from qbattery import __version__, expr, grid_checks, metrics, resources
+from qbattery import __version__, expr, grid_checks, metrics, resources, solver_resources
 from qbattery._threads import blas_for
 from qbattery.operators import permutational as perm
 from qbattery.operators import spin
@@ -63,7 +63,7 @@ def simulate(
             progress(1.0)
         return result
     problem = build_problem(spec, initial_state)
-    estimate = resources.check_problem(problem, choose_solver(problem))
+    estimate = solver_resources.check_problem(problem, choose_solver(problem))
     with reporting(progress):  # the closed solver's Chebyshev sectors propagate in evaluate
         with blas_for(problem.dim):
             evolution = solve(problem)
