@@ -3,8 +3,9 @@ truly time-dependent terms (:func:`_fold_constant_drives`), the invariant sector
 (:func:`sector_plan`), the cheaper exact path per sector by a cost model calibrated on the 2-core
 machine (:func:`plan_sectors`), and the grid times per chunk of states (:func:`time_chunk`).
 
-:mod:`qbattery.solvers.closed` follows the plan; :func:`qbattery.solver_resources.closed_parts` reads
-the same plan to estimate a run's memory before it starts.
+:mod:`qbattery.solvers.closed` follows the plan;
+:func:`qbattery.solver_resources.closed_parts` reads the same plan to estimate a run's memory
+before it starts.
 """
 
 from __future__ import annotations
@@ -99,8 +100,8 @@ def time_chunk(points: int, dim: int, components: int = 1, battery_dim: int = 1)
 
 def sector_plan(problem, H: sp.csr_matrix) -> tuple[np.ndarray, list[SectorPlan]]:
     """(sector labels of H, :func:`plan_sectors`): the memory check
-    (:func:`qbattery.solver_resources.closed_parts`) and the solver both need them, so the labels are
-    computed once per problem and H (the plan, which depends on ψ(0), each time)."""
+    (:func:`qbattery.solver_resources.closed_parts`) and the solver both need them, so the labels
+    are computed once per problem and H (the plan, which depends on ψ(0), each time)."""
     cached = problem.__dict__.get("_closed_sector_labels")
     if cached is None or cached[0] is not H:
         cached = problem.__dict__["_closed_sector_labels"] = (H, sector_labels(H))
