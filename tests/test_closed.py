@@ -154,3 +154,34 @@ def test_problem_hamiltonian_at_t_adds_the_drive():
     sx = p.battery.operators["Sx"].toarray()
     expected = p.H_battery.toarray() + 0.3 * np.cos(0.7) * sx
     np.testing.assert_allclose(p.hamiltonian(0.7).toarray(), expected, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "t",
+    [
+        np.linspace(0.0, 40.0, 5001),  # uniform: factored exponentials
+        np.linspace(1.5, 2.5, 17),
+        np.r_[0.0, np.sort(np.random.default_rng(0).uniform(0, 40, 99))],  # not uniform
+        np.array([0.7]),
+    ],
+)
+def test_phases_are_the_exponentials_on_any_grid(t):
+    from qbattery.solvers.closed import phases
+
+    energies = np.random.default_rng(1).normal(scale=20.0, size=37)
+    direct = np.exp(-1j * np.outer(t, energies))
+    # both round t_k·E differently: ~eps·|E|·t apart, nothing more
+    assert np.max(np.abs(phases(t, energies) - direct)) < 64 * np.finfo(float).eps * 60 * 40
+
+
+def test_lowest_eigenvalues_of_a_diagonal_matrix_are_its_sorted_entries():
+    import scipy.sparse as sp
+
+    from qbattery.simulate import lowest_eigenvalues
+
+    d = np.random.default_rng(2).normal(size=9)
+    H = sp.diags(d.astype(complex), 0, format="csr")
+    assert np.array_equal(lowest_eigenvalues(H), np.sort(d))
+    assert np.array_equal(lowest_eigenvalues(-H, 2), np.sort(-d)[:2])
+    dense = np.diag(d) + np.diag(np.full(8, 0.3), 1) + np.diag(np.full(8, 0.3), -1)
+    assert np.allclose(lowest_eigenvalues(sp.csr_matrix(dense), 3), np.linalg.eigvalsh(dense)[:3])

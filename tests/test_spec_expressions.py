@@ -61,3 +61,28 @@ def test_the_mean_field_solver_reads_the_same_expressions():
 def test_bad_expressions_name_their_field(mode, charger, message):
     with pytest.raises(SpecError, match=message):
         qbattery.simulate(spec(mode, charger))
+
+
+@pytest.mark.parametrize(
+    "perturb,hermitian",
+    [
+        (lambda H: H, True),
+        (lambda H: H + 1e-12 * np.triu(np.ones_like(H), 1), True),  # below 1e-10 of max|H|
+        (lambda H: H + 1e-6 * np.triu(np.ones_like(H), 1), False),
+        (lambda H: H + np.diag([0, 0, 1e-3j, 0, 0]), False),  # an imaginary diagonal entry
+        (lambda H: np.triu(H), False),  # entries without their mirror
+    ],
+)
+def test_the_hermiticity_check_compares_every_entry_with_its_mirror(perturb, hermitian):
+    import scipy.sparse as sp
+
+    from qbattery.problem import _check_hermitian
+
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(5, 5)) + 1j * rng.normal(size=(5, 5))
+    H = sp.csr_matrix(perturb(A + A.conj().T))
+    if hermitian:
+        _check_hermitian(H, "hamiltonian")
+    else:
+        with pytest.raises(SpecError, match="not Hermitian"):
+            _check_hermitian(H, "hamiltonian")

@@ -47,9 +47,10 @@ def test_band_operators_are_the_compressed_product_operators():
     """P (O_B ⊗ 1) P and P (1 ⊗ O_C) P, straight from the factors, on a random band."""
     rng = np.random.default_rng(3)
 
-    class Factor:
-        def __init__(self, kind, ops):
-            self.kind, self.dim, self.operators = kind, next(iter(ops.values())).shape[0], ops
+    from qbattery.problem import Space
+
+    def Factor(kind, ops):
+        return Space(kind, next(iter(ops.values())).shape[0], ops)
 
     def random_op(d):
         dense = rng.normal(size=(d, d)) * (rng.random((d, d)) < 0.4)
@@ -207,7 +208,7 @@ def test_band_matches_enumerating_the_product_space(reach):
     from qbattery.operators.subspace import band_for, factor_charges
     from qbattery.problem import Space, _atom_space, _mode_space
 
-    battery, charger = _atom_space(3, ["g", "e", "f"]), _mode_space(5)
+    battery, charger = _atom_space(3, ("g", "e", "f")), _mode_space(5)
     assert isinstance(battery, Space)
     q = (factor_charges(battery)[:, None] + factor_charges(charger)[None, :]).ravel()
     for occupied in ([3], [0, 7], [2, 3, 9]):

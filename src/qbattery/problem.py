@@ -9,6 +9,7 @@ the excitation number is built on the states of the charges ρ(0) occupies only
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,25 +31,40 @@ from qbattery.values import (
 
 @dataclass
 class Space:
-    """One factor of the product space: its dimension, operator symbols and state builders."""
+    """One factor of the product space: its dimension, operator symbols and state builders.
+
+    The spaces of a spec's factors are remembered (:func:`_spin_space`, ...): many runs share
+    them, so their operators must never be changed in place."""
 
     kind: str  # "spins" | "atoms" | "mode" | "bath_spins" | "none"
     dim: int
     operators: dict[str, sp.csr_matrix]
     size: int = 0  # number of spins / atoms / Fock cutoff
     levels: tuple[str, ...] = ()
+    _columns: dict[str, sp.csc_matrix] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def spin_j(self) -> float:
         return self.size / 2
 
+    def columns(self, name: str) -> sp.csc_matrix:
+        """Operator ``name`` in CSC form (column access, for compressing onto a band), once."""
+        if name not in self._columns:
+            self._columns[name] = sp.csc_matrix(self.operators[name])
+        return self._columns[name]
 
-def _spin_space(kind: str, n: int, symbols: dict[str, str]) -> Space:
+
+_SPIN_SYMBOLS = {"spins": BATTERY_SPIN_SYMBOLS, "bath_spins": CHARGER_SPIN_SYMBOLS}
+
+
+@functools.lru_cache(maxsize=32)
+def _spin_space(kind: str, n: int) -> Space:
     ops = spin.spin_operators(n / 2)
-    return Space(kind, n + 1, {sym: ops[k] for sym, k in symbols.items()}, size=n)
+    return Space(kind, n + 1, {sym: ops[k] for sym, k in _SPIN_SYMBOLS[kind].items()}, size=n)
 
 
-def _atom_space(n_atoms: int, levels: list[str]) -> Space:
+@functools.lru_cache(maxsize=16)
+def _atom_space(n_atoms: int, levels: tuple[str, ...]) -> Space:
     d = len(levels)
     ops = {}
     for atom in range(n_atoms):
@@ -61,6 +77,7 @@ def _atom_space(n_atoms: int, levels: list[str]) -> Space:
     return Space("atoms", d**n_atoms, ops, size=n_atoms, levels=tuple(levels))
 
 
+@functools.lru_cache(maxsize=32)
 def _mode_space(cutoff: int) -> Space:
     return Space("mode", cutoff, boson.mode_operators(cutoff), size=cutoff)
 
@@ -207,7 +224,7 @@ class SpinBlock:
 
 def _spin_block(problem: Problem, j: float) -> SpinBlock:
     spec, n = problem.spec, round(2 * j)
-    battery = _spin_space("spins", n, BATTERY_SPIN_SYMBOLS)
+    battery = _spin_space("spins", n)
     env = _Env(problem.params, _EmbeddedOperators(battery, problem.charger))
     dim = battery.dim * problem.charger.dim
     h = spec.hamiltonian
@@ -303,13 +320,13 @@ def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
     s = spec.system
     params = parameter_values(spec)
     if s.spins is not None:
-        battery = _spin_space("spins", s.spins, BATTERY_SPIN_SYMBOLS)
+        battery = _spin_space("spins", s.spins)
     else:
-        battery = _atom_space(s.atoms, s.levels)
+        battery = _atom_space(s.atoms, tuple(s.levels))
     if s.mode is not None:
         charger = _mode_space(s.mode.cutoff)
     elif s.bath_spins is not None:
-        charger = _spin_space("bath_spins", s.bath_spins, CHARGER_SPIN_SYMBOLS)
+        charger = _spin_space("bath_spins", s.bath_spins)
     else:
         charger = Space("none", 1, {})
     factors = Factors(
@@ -455,11 +472,20 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
 
 
 def _check_hermitian(H: sp.spmatrix, where: str) -> None:
-    diff = (H - H.getH()).tocsr()
-    if not diff.nnz:
+    """H = H† to 1e-10 of its largest entry; on the entries' (row, column) keys, so no sparse
+    matrix is built (a small run's build checks four, and constructions dominate it)."""
+    H = H.tocsr()
+    if not H.nnz:
         return
-    scale = max(1.0, float(np.abs(H.data).max())) if H.nnz else 1.0
-    if float(np.abs(diff.data).max()) > 1e-10 * scale:
+    n = H.shape[0]
+    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(H.indptr))
+    col = H.indices.astype(np.int64)
+    keys, where_in = np.unique(np.concatenate([row * n + col, col * n + row]), return_inverse=True)
+    values = np.concatenate([H.data, -H.data.conj()])
+    real = np.bincount(where_in, values.real, minlength=len(keys))
+    imag = np.bincount(where_in, values.imag, minlength=len(keys))
+    scale = max(1.0, float(np.abs(H.data).max()))
+    if float(np.max(np.hypot(real, imag))) > 1e-10 * scale:
         raise SpecError(where, "the Hamiltonian is not Hermitian")
 
 

@@ -112,6 +112,8 @@ def lowest_eigenvalues(H: sp.spmatrix, m: int | None = None) -> np.ndarray:
     coo = sp.coo_matrix(sp.csr_matrix(H))
     coo.sum_duplicates()
     width = int(np.max(np.abs(coo.row - coo.col))) if coo.nnz else 0
+    if width == 0:  # diagonal (H_B = B S_z on a sector, say): its entries are the levels
+        return np.sort(H.diagonal().real)[:m]
     if n >= BANDED_FROM and width <= n // 8:
         keep = coo.row >= coo.col
         band = np.zeros((width + 1, n), dtype=complex)

@@ -125,8 +125,8 @@ class BandOperators(Mapping):
     product-space operator is ever formed."""
 
     def __init__(self, battery, charger, index: np.ndarray):
-        self._local = {k: (v, True) for k, v in battery.operators.items()}
-        self._local |= {k: (v, False) for k, v in charger.operators.items()}
+        self._local = {k: (battery, True) for k in battery.operators}
+        self._local |= {k: (charger, False) for k in charger.operators}
         self._index = index
         self._b, self._c = np.divmod(index, charger.dim)
         self._dC = charger.dim
@@ -134,11 +134,11 @@ class BandOperators(Mapping):
 
     def __getitem__(self, name: str) -> sp.csr_matrix:
         if name not in self._built:
-            op, on_battery = self._local[name]
-            self._built[name] = self._compress(sp.csc_matrix(op), on_battery)
+            space, on_battery = self._local[name]
+            self._built[name] = self._compress(space.columns(name), on_battery).tocsr()
         return self._built[name]
 
-    def _compress(self, op: sp.csc_matrix, on_battery: bool) -> sp.csr_matrix:
+    def _compress(self, op: sp.csc_matrix, on_battery: bool) -> sp.csc_matrix:
         own, other = (self._b, self._c) if on_battery else (self._c, self._b)
         start = op.indptr[own]
         count = op.indptr[own + 1] - start
@@ -152,9 +152,10 @@ class BandOperators(Mapping):
         position = np.minimum(position, len(self._index) - 1)
         inside = self._index[position] == target
         n = len(self._index)
-        return sp.csr_matrix(
-            (op.data[entries][inside], (position[inside], columns[inside])), shape=(n, n)
-        )
+        # entries come column by column: CSC arrays directly, no coordinate form
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(columns[inside], minlength=n), out=indptr[1:])
+        return sp.csc_matrix((op.data[entries][inside], position[inside], indptr), shape=(n, n))
 
     def __iter__(self):
         return iter(self._local)
@@ -166,15 +167,17 @@ class BandOperators(Mapping):
 def restrict(op: sp.spmatrix, kept: np.ndarray) -> sp.csr_matrix | None:
     """The kept rows and columns of a band operator, or None when it has an entry between a kept
     state and one that is not (the kept states are then not invariant)."""
-    coo = sp.coo_matrix(op)
-    nonzero = coo.data != 0
-    row, col, data = coo.row[nonzero], coo.col[nonzero], coo.data[nonzero]
+    op = op.tocsr()
+    row = np.repeat(np.arange(op.shape[0]), np.diff(op.indptr))
+    nonzero = op.data != 0
+    row, col, data = row[nonzero], op.indices[nonzero], op.data[nonzero]
     rows_kept, cols_kept = kept[row], kept[col]
     if np.any(rows_kept != cols_kept):
         return None
     position = np.cumsum(kept) - 1
     n = int(position[-1]) + 1 if len(position) else 0
     both = rows_kept & cols_kept
-    return sp.csr_matrix(
-        (data[both], (position[row[both]], position[col[both]])), shape=(n, n), dtype=op.dtype
-    )
+    # rows stay in order and positions are increasing: the kept entries are already CSR
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(position[row[both]], minlength=n), out=indptr[1:])
+    return sp.csr_matrix((data[both], position[col[both]], indptr), shape=(n, n))

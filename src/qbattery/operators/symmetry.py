@@ -23,11 +23,21 @@ from qbattery.operators.subspace import factor_charges, product_charges
 def sector_labels(*operators: sp.spmatrix, dim: int | None = None) -> np.ndarray:
     """Label of the invariant block each basis state belongs to (blocks of Σ|O|)."""
     dim = dim if dim is not None else operators[0].shape[0]
-    pattern = sp.csr_matrix((dim, dim), dtype=bool)
-    for op in operators:
-        pattern = pattern + (abs(op) > 0)
-    _, labels = connected_components(pattern, directed=False)
+    rows, cols = [], []
+    for op in operators:  # the non-zero entries of all of them, as one graph
+        row, col, data = _entries(op)
+        rows.append(row[data != 0])
+        cols.append(col[data != 0])
+    edges = np.ones(sum(len(r) for r in rows), dtype=bool)
+    graph = sp.csr_matrix((edges, (np.concatenate(rows), np.concatenate(cols))), shape=(dim, dim))
+    _, labels = connected_components(graph, directed=False)
     return labels
+
+
+def _entries(op: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, value) of a sparse matrix's stored entries, read off its CSR arrays."""
+    op = op.tocsr()
+    return np.repeat(np.arange(op.shape[0]), np.diff(op.indptr)), op.indices, op.data
 
 
 def excitation_number(problem) -> np.ndarray:
@@ -45,9 +55,9 @@ def excitation_number(problem) -> np.ndarray:
 
 
 def _conserves(op: sp.spmatrix, charge: np.ndarray, modulus: int | None) -> bool:
-    coo = sp.coo_matrix(op)
-    mask = abs(coo.data) > 1e-14
-    diff = charge[coo.row[mask]] - charge[coo.col[mask]]
+    row, col, data = _entries(op)
+    mask = abs(data) > 1e-14
+    diff = charge[row[mask]] - charge[col[mask]]
     return bool(np.all(diff % modulus == 0)) if modulus else bool(np.all(diff == 0))
 
 
