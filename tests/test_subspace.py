@@ -253,3 +253,34 @@ def test_a_product_space_fallback_is_still_checked_for_memory():
         qbattery.simulate(spec)
     assert err.value.field in ("system.mode.cutoff", "system.spins")
     assert "full-space operators" in err.value.message
+
+
+def test_a_sector_problem_is_reused_for_another_time_grid_only():
+    """build_problem remembers sector problems: a spec that differs only in [time] and [output]
+    shares the operators and gives the same run; any other change builds anew."""
+    import qbattery.problem as P
+
+    def spec(t_max, points, A=0.9, series=("energy",)):
+        s = central_spin(3, 5, B=1.1, h=0.8, A=A, Delta=0.3, flipped=4, t_max=t_max, points=points)
+        s["output"]["series"] = list(series)
+        return s
+
+    P._remembered.clear()
+    first = build_problem(spec(3.0, 61))
+    again = build_problem(spec(7.5, 301, series=("energy", "power", "ergotropy")))
+    assert again.H_static is first.H_static and again.basis is first.basis
+    assert np.array_equal(again.times, np.linspace(0, 7.5, 301))
+    assert again.spec.output.series == ["energy", "power", "ergotropy"]
+    assert again.warnings is not first.warnings
+    other = build_problem(spec(3.0, 61, A=0.7))
+    assert other.H_static is not first.H_static
+    # the reused problem runs exactly as a fresh one
+    reused = qbattery.simulate(spec(7.5, 301, series=("energy", "ergotropy")))
+    P._remembered.clear()
+    fresh = qbattery.simulate(spec(7.5, 301, series=("energy", "ergotropy")))
+    for name in ("energy", "ergotropy"):
+        assert np.array_equal(reused.series[name], fresh.series[name])
+    assert reused.summary == fresh.summary
+    for k in range(2 * P.REMEMBERED):
+        build_problem(spec(3.0, 61, A=0.5 + 0.01 * k))
+    assert len(P._remembered) == P.REMEMBERED

@@ -9,7 +9,9 @@ the excitation number is built on the states of the charges ρ(0) occupies only
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -315,8 +317,48 @@ def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
 
     A closed run is built sector first: on the states of the charges ρ(0) occupies, when the
     generator maps them onto themselves (:mod:`qbattery.operators.subspace`); otherwise, and for open
-    runs, on the whole product space."""
+    runs, on the whole product space.
+
+    A sector-first problem is remembered (the last :data:`REMEMBERED` of them, up to
+    :data:`REMEMBERED_DIM` states each): a spec that differs from one of them only in ``[time]``
+    and ``[output]`` reuses its operators and initial state, on its own time grid (a search
+    that reruns one point on a longer window or a finer grid builds it once)."""
     spec = validate_spec(spec)
+    key = None if initial_state is not None else _build_key(spec)
+    if key in _remembered:
+        _remembered.move_to_end(key)
+        return _on_grid(_remembered[key], spec)
+    problem = _build(spec, initial_state)
+    if key is not None and problem.basis is not None and problem.dim <= REMEMBERED_DIM:
+        _remembered[key] = problem
+        while len(_remembered) > REMEMBERED:
+            _remembered.popitem(last=False)
+    return problem
+
+
+REMEMBERED = 8
+REMEMBERED_DIM = 4096
+_remembered: OrderedDict[str, Problem] = OrderedDict()
+
+
+def _build_key(spec: Spec) -> str:
+    """Everything a Problem is built from: the spec but for its time grid and outputs."""
+    return spec.model_dump_json(exclude={"time", "output"})
+
+
+def _on_grid(problem: Problem, spec: Spec) -> Problem:
+    """A remembered problem for ``spec``: the same operators and ρ(0) (shared, never changed
+    in place), the spec's own time grid, and fresh per-run state (warnings, cached views)."""
+    return dataclasses.replace(
+        problem,
+        spec=spec,
+        times=np.linspace(0.0, spec.time.t_max, spec.time.points),
+        initial=list(problem.initial),
+        warnings=list(problem.warnings),
+    )
+
+
+def _build(spec: Spec, initial_state) -> Problem:
     s = spec.system
     params = parameter_values(spec)
     if s.spins is not None:
