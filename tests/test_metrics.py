@@ -257,3 +257,33 @@ def test_ergotropy_of_a_large_symmetric_battery_builds_no_2N_object(battery):
     ground = np.linalg.eigvalsh(H.toarray())[0]
     e_battery = result.energy + result.summary["E_initial"]
     np.testing.assert_allclose(result.ergotropy, e_battery - ground, atol=1e-9)
+
+
+@pytest.mark.parametrize("power", [False, True])
+@pytest.mark.parametrize("omega", [1.0, 3.7, 40.0])
+def test_refine_stationary_converges_in_a_few_newton_steps(power, omega):
+    """E(t) = 1 − cos ωt: E is largest at t = π/ω, E/t where ωt sin ωt = 1 − cos ωt (ωt ≈ 2.33,
+    found here by bisection); the Newton iteration stops once its step is at rounding (it once
+    bisected ~40 more times when a converged step landed on the bracket's end)."""
+    calls = []
+
+    def slopes(x):
+        calls.append(x)
+        return 1 - np.cos(omega * x), omega * np.sin(omega * x), omega**2 * np.cos(omega * x)
+
+    if power:
+        lo, hi = 0.5 * np.pi / omega, np.pi / omega
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            g = mid * omega * np.sin(omega * mid) - (1 - np.cos(omega * mid))
+            lo, hi = (mid, hi) if g > 0 else (lo, mid)
+        exact = 0.5 * (lo + hi)
+    else:
+        exact = np.pi / omega
+    t = np.linspace(0, 5 / omega, 31)
+    values = (1 - np.cos(omega * t)) / np.where(t > 0, t, 1) if power else 1 - np.cos(omega * t)
+    i = int(np.argmax(values[1:]) + 1)
+    found = metrics.refine_stationary(slopes, t, i, power)
+    assert found is not None
+    assert abs(found[0] - exact) <= 4e-15 * max(exact, 1.0)
+    assert len(calls) <= 10

@@ -112,18 +112,24 @@ def refine_stationary(
         hi, x = mid, mid
     else:
         return None
+    tol = 1e-14 * max(abs(x), 1.0)
     for _ in range(60):
         value, slope, _ = g(x)
         if value > 0:
             lo = x
         else:
             hi = x
-        step = x - value / slope if slope < 0 else 0.5 * (lo + hi)
-        new = step if lo < step < hi else 0.5 * (lo + hi)
-        if abs(new - x) <= 1e-14 * max(abs(x), 1.0) or hi - lo <= 1e-14 * hi:
-            x = new
+        if slope < 0:
+            step = x - value / slope
+            if abs(step - x) <= tol:  # converged (the step may land on the end just moved)
+                x = step
+                break
+            if lo < step < hi:
+                x = step
+                continue
+        x = 0.5 * (lo + hi)  # a Newton step out of the bracket: bisect
+        if hi - lo <= tol:
             break
-        x = new
     return float(x), float(g(x)[2])
 
 

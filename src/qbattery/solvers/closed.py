@@ -24,7 +24,13 @@ from qbattery.operators.boson import top_fock_projector
 from qbattery.progress import report
 from qbattery.solvers import register
 from qbattery.solvers.chebyshev import ChebyshevPropagator
-from qbattery.solvers.closed_plan import TIME_CHUNK, _fold_constant_drives, sector_plan, time_chunk
+from qbattery.solvers.closed_plan import (
+    CHUNK_BYTES,
+    TIME_CHUNK,
+    _fold_constant_drives,
+    sector_plan,
+    time_chunk,
+)
 from qbattery.spec import STATE_SERIES, Run, SpecError
 
 CHECKPOINT_EVERY = 64  # Chebyshev sectors keep ψ every this many grid points (for re-reads)
@@ -45,26 +51,26 @@ def _eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             ) from None
 
 
-def phases(t: np.ndarray, energies: np.ndarray) -> np.ndarray:
-    """e^{-iE t} for every time (rows) and energy (columns).
+def phases(t: np.ndarray, energies: np.ndarray, coeffs: np.ndarray | None = None) -> np.ndarray:
+    """c·e^{-iE t} for every time (rows) and energy (columns); c = 1 without ``coeffs``.
 
-    On a uniform grid t_k = t_0 + kΔ, as factors e^{-iE(t_0 + mBΔ)}·e^{-iE nΔ} with k = mB + n and
-    B ≈ √T: 2√T rows of exponentials and T rows of products instead of T rows of exponentials (a
-    complex exponential costs ~20 products); the phase differs from the direct one by the
-    rounding of t_k, ~1e-16·|E|t, as it does between two ways of computing t_k."""
+    On a uniform grid t_k = t_0 + kΔ, as factors e^{-iE(t_0 + mBΔ)}·(c·e^{-iE nΔ}) with k = mB + n
+    and B ≈ √T: 2√T rows of exponentials and T rows of products instead of T rows of
+    exponentials (a complex exponential costs ~20 products); the phase differs from the direct
+    one by the rounding of t_k, ~1e-16·|E|t, as it does between two ways of computing t_k."""
     t = np.asarray(t, dtype=float)
     T = len(t)
+    c = 1.0 if coeffs is None else coeffs
     if T >= 16:
         step = (t[-1] - t[0]) / (T - 1)
         uniform = t[0] + step * np.arange(T)
         if np.max(np.abs(t - uniform)) <= 8 * np.finfo(float).eps * max(abs(t[0]), abs(t[-1])):
             block = math.isqrt(T - 1) + 1
-            fine = np.exp(-1j * np.outer(step * np.arange(block), energies))
-            coarse = np.exp(
-                -1j * np.outer(t[0] + step * block * np.arange(-(-T // block)), energies)
-            )
+            fine = c * np.exp(-1j * np.outer(step * np.arange(block), energies))
+            starts = t[0] + step * block * np.arange(-(-T // block))
+            coarse = np.exp(-1j * np.outer(starts, energies))
             return (coarse[:, None, :] * fine[None, :, :]).reshape(-1, len(energies))[:T]
-    return np.exp(-1j * np.outer(t, energies))
+    return c * np.exp(-1j * np.outer(t, energies))
 
 
 def _quadratic_forms(phi: np.ndarray, o: np.ndarray) -> np.ndarray:
@@ -148,7 +154,7 @@ class _Block:
 
     def amplitudes(self, t: np.ndarray) -> np.ndarray:
         """Sector part of ψ(t) in the full basis, shape (len(t), d_s)."""
-        return (phases(t, self.energies) * self.coeffs) @ self.vectors.T
+        return phases(t, self.energies, self.coeffs) @ self.vectors.T
 
 
 class ClosedEvolution:
@@ -339,9 +345,10 @@ class ClosedEvolution:
         """Σ_blocks w·Re φ(t)†O'φ(t) with O' = V†OV and φ = c·e^{-iEt}: no full-space vectors."""
         out = np.zeros(len(t))
         for b, o in zip(self.blocks, projected, strict=True):
-            for start in range(0, len(t), TIME_CHUNK):
-                rows = slice(start, start + TIME_CHUNK)
-                phi = phases(t[rows], b.energies) * b.coeffs
+            chunk = max(TIME_CHUNK, CHUNK_BYTES // (32 * len(b.energies)))  # φ and Oφ
+            for start in range(0, len(t), chunk):
+                rows = slice(start, start + chunk)
+                phi = phases(t[rows], b.energies, b.coeffs)
                 out[rows] += b.weight * _quadratic_forms(phi, o)
         return out
 
