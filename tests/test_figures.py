@@ -154,3 +154,24 @@ def test_quick_figure_is_readable(name):
     finally:
         plt.close(output.figure)
     assert not problems, f"{name}:\n  " + "\n  ".join(problems)
+
+
+def test_one_target_loads_only_its_papers_modules():
+    """``qbattery reproduce NAME`` imports the modules of NAME's paper only (load_for): every
+    target lives in a module named for its paper, and the others stay unimported."""
+    import subprocess
+    import sys
+
+    for name, t in load_all().items():
+        assert t.func.__module__.rsplit(".", 1)[-1].startswith(name.split("-")[0]), name
+    code = (
+        "import sys; from qbattery.reproduce.registry import load_for; "
+        "print(sorted(load_for(['peng2021-table1']))); "
+        "print(sorted(m for m in sys.modules if m.startswith('qbattery.reproduce.')))"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert "peng2021-table1" in lines[0]
+    papers = {m.rsplit(".", 1)[-1].split("_")[0] for m in eval(lines[1])} - {"registry", "plotting"}
+    assert papers == {"peng2021"}, papers

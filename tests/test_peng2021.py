@@ -430,3 +430,19 @@ def test_paper_grid_reproduces_table1(table1):
         g = table1["grid_fits"][N]
         assert round(g.alpha, 4) == a, (N, g.alpha)
         assert g.beta == pytest.approx(b, rel=5e-5), (N, g.beta)
+
+
+def test_table1_jobs_give_the_same_numbers_on_two_processes():
+    """Table I's jobs run in a pool; a point's numbers are its own simulate, wherever it runs."""
+    from qbattery.reproduce.peng2021_scaling import _joined, _run_jobs, _table1_job
+
+    calls = [(_table1_job, (5, np.array([20, 21]), [20])), (_table1_job, (100, np.array([7]), [7]))]
+    calls.append((peng.tc_limit, (np.array([3, 4]),)))
+    inline, pooled = _run_jobs(calls, 1), _run_jobs(calls, 2)
+    for (d1, r1), (d2, r2) in zip(inline[:2], pooled[:2], strict=True):
+        assert r1 == r2 and set(d1) == set(d2)
+        for k in d1:
+            assert np.array_equal(d1[k], d2[k], equal_nan=True), k
+    assert np.array_equal(inline[2], pooled[2])
+    joined = _joined([inline[0][0], inline[0][0]])
+    assert list(joined["N_B"]) == [20, 21, 20, 21] and joined["N"] == 5

@@ -284,3 +284,19 @@ def test_a_sector_problem_is_reused_for_another_time_grid_only():
     for k in range(2 * P.REMEMBERED):
         build_problem(spec(3.0, 61, A=0.5 + 0.01 * k))
     assert len(P._remembered) == P.REMEMBERED
+
+
+def test_remembered_problems_stay_within_their_byte_budget(monkeypatch):
+    import qbattery.problem as P
+
+    P._remembered.clear()
+    one = P._held_bytes(build_problem(central_spin(6, 8, flipped=5, t_max=1.0, points=11)))
+    P._remembered.clear()
+    monkeypatch.setattr(P, "REMEMBERED_BYTES", 8 * one + one // 2)
+    for k in range(12):
+        build_problem(central_spin(6, 8, A=1.0 + 0.1 * k, flipped=5, t_max=1.0, points=11))
+    assert len(P._remembered) == 8 and P._remembered_bytes() <= P.REMEMBERED_BYTES
+    monkeypatch.setattr(P, "REMEMBERED_BYTES", 4 * one)  # one problem may take an eighth only
+    P._remembered.clear()
+    build_problem(central_spin(6, 8, A=3.0, flipped=5, t_max=1.0, points=11))
+    assert not P._remembered

@@ -242,10 +242,10 @@ def reproduce(
     quick: Annotated[bool, typer.Option("--quick", help="smaller grids, same figures")] = False,
 ) -> None:
     """Regenerate the papers' figures and tables, with paper-vs-ours rows."""
-    from qbattery.reproduce.registry import Context, load_all, write_output
+    from qbattery.reproduce.registry import Context, load_for, write_output
     from qbattery.spec import SpecError
 
-    registry = load_all()
+    registry = load_for(None if list_ or not targets else targets)
     if list_:
         table = Table(title="reproduction targets")
         for col in ("target", "paper", "what"):

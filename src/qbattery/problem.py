@@ -319,26 +319,39 @@ def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
     generator maps them onto themselves (:mod:`qbattery.operators.subspace`); otherwise, and for open
     runs, on the whole product space.
 
-    A sector-first problem is remembered (the last :data:`REMEMBERED` of them, up to
-    :data:`REMEMBERED_DIM` states each): a spec that differs from one of them only in ``[time]``
-    and ``[output]`` reuses its operators and initial state, on its own time grid (a search
-    that reruns one point on a longer window or a finer grid builds it once)."""
+    Sector-first problems are remembered (the last :data:`REMEMBERED` of them, within
+    :data:`REMEMBERED_BYTES` of operators and states): a spec that differs from one of them
+    only in ``[time]`` and ``[output]`` reuses its operators and initial state, on its own time
+    grid (a search that reruns one point on a longer window or a finer grid builds it once)."""
     spec = validate_spec(spec)
     key = None if initial_state is not None else _build_key(spec)
     if key in _remembered:
         _remembered.move_to_end(key)
-        return _on_grid(_remembered[key], spec)
+        return _on_grid(_remembered[key][0], spec)
     problem = _build(spec, initial_state)
-    if key is not None and problem.basis is not None and problem.dim <= REMEMBERED_DIM:
-        _remembered[key] = problem
-        while len(_remembered) > REMEMBERED:
+    size = _held_bytes(problem)
+    if key is not None and problem.basis is not None and size <= REMEMBERED_BYTES // 8:
+        _remembered[key] = (problem, size)
+        while len(_remembered) > REMEMBERED or _remembered_bytes() > REMEMBERED_BYTES:
             _remembered.popitem(last=False)
     return problem
 
 
-REMEMBERED = 8
-REMEMBERED_DIM = 4096
-_remembered: OrderedDict[str, Problem] = OrderedDict()
+REMEMBERED = 64
+REMEMBERED_BYTES = 64 * 2**20
+_remembered: OrderedDict[str, tuple[Problem, int]] = OrderedDict()
+
+
+def _held_bytes(problem: Problem) -> int:
+    """What a remembered problem keeps alive: its sparse operators and ρ(0)'s vectors."""
+    ops = [problem.H_static, problem.H_battery, problem.H_charger, problem.H_coupling]
+    ops += [op for _, op in problem.H_driven]
+    entries = sum(op.nnz for op in ops) + sum(len(psi) for _, psi in problem.initial)
+    return 16 * entries
+
+
+def _remembered_bytes() -> int:
+    return sum(size for _, size in _remembered.values())
 
 
 def _build_key(spec: Spec) -> str:

@@ -11,6 +11,7 @@ Table I repeats every 10th point with a 10× finer grid on twice the certified w
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -234,45 +235,65 @@ def fig4(ctx: Context) -> TargetOutput:
 # ================================================================================ Table I
 
 
-def table1_data(quick: bool = False, progress=None, reference_every: int | None = None) -> dict:
+#: Points per job of the Table I sweeps (jobs run on ``workers`` processes).
+TABLE1_CHUNK = 12
+
+
+def table1_data(
+    quick: bool = False,
+    progress=None,
+    reference_every: int | None = None,
+    workers: int | None = None,
+) -> dict:
     """Everything Table I needs: the six sweeps (fit windows only), fits, checks.
 
     The convergence check repeats every ``reference_every``-th point of each window (and both
     ends) with a 10× finer grid on twice the certified window (``reference_peak_power``); default
     10 (quick: 25); ``reference_every=1`` checks all 333 points (the benchmark and ``pytest -m
-    slow`` do).
+    slow`` do). The points run in jobs of TABLE1_CHUNK on ``workers`` processes (default: up to
+    2, the cores there are); every point is its own simulate, so the numbers do not depend on
+    how they are split.
     """
     if reference_every is None:
         reference_every = 25 if quick else 10
-    out: dict = {"fits": {}, "grid_fits": {}, "sweeps": {}}
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    jobs = []
     for N in SMALL_N + LARGE_N:
         window = SMALL_WINDOW if N in SMALL_N else LARGE_WINDOW
         nbs = np.arange(window[0], window[1] + 1)
-        d = peng.sweep_N_B(
-            N, nbs, "N" if N in SMALL_N else "N_B", paper_grid=True, progress=progress
-        )
+        idx = np.unique(np.r_[np.arange(0, len(nbs), reference_every), len(nbs) - 1])
+        checked = set(nbs[idx].tolist())
+        for chunk in np.array_split(nbs, -(-len(nbs) // TABLE1_CHUNK)):
+            jobs.append((N, chunk, [int(nb) for nb in chunk if nb in checked]))
+    tc_nbs = np.arange(LARGE_WINDOW[0], LARGE_WINDOW[1] + 1)
+    tc_jobs = np.array_split(tc_nbs, -(-len(tc_nbs) // TABLE1_CHUNK))
+    calls = [(_table1_job, job) for job in jobs] + [(peng.tc_limit, (c,)) for c in tc_jobs]
+    results = _run_jobs(calls, workers, progress)
+    out: dict = {"fits": {}, "grid_fits": {}, "sweeps": {}}
+    for N in SMALL_N + LARGE_N:
+        parts = [r for job, r in zip(jobs, results, strict=False) if job[0] == N]
+        d = _joined([sweep for sweep, _ in parts])
+        refs = {nb: p for _, r in parts for nb, p in r.items()}
+        d["P_max_reference"] = np.array([refs.get(int(nb), np.nan) for nb in d["N_B"]])
         out["sweeps"][N] = d
+        window = SMALL_WINDOW if N in SMALL_N else LARGE_WINDOW
         out["fits"][N] = peng.fit_law(d, window)
         out["grid_fits"][N] = peng.fit_law(d, window, "P_max_paper_grid")
     # convergence: the same maxima from much finer runs (10× grid, 2× certified window)
-    worst_rel, worst_da, worst_db, checked = 0.0, 0.0, 0.0, 0
+    worst_rel, worst_da, worst_db, checked_points = 0.0, 0.0, 0.0, 0
     for N, d in out["sweeps"].items():
-        nbs = d["N_B"]
-        idx = np.unique(np.r_[np.arange(0, len(nbs), reference_every), len(nbs) - 1])
-        ref = d["P_max"].copy()
-        for i in idx:
-            n = N if N in SMALL_N else int(nbs[i])
-            ref[i] = peng.reference_peak_power(int(nbs[i]), N, n, float(d["window"][i]))
-        d["P_max_reference"] = np.where(np.isin(np.arange(len(nbs)), idx), ref, np.nan)
+        nbs, ref = d["N_B"], d["P_max_reference"]
+        idx = np.flatnonzero(np.isfinite(ref))
         worst_rel = max(worst_rel, float(np.max(np.abs(ref[idx] / d["P_max"][idx] - 1))))
-        checked += len(idx)
+        checked_points += len(idx)
         if len(idx) == len(nbs):
             rfit = fit_window(nbs, ref)
             worst_da = max(worst_da, abs(rfit.alpha - out["fits"][N].alpha))
             worst_db = max(worst_db, abs(rfit.beta / out["fits"][N].beta - 1))
     full = reference_every == 1
     out["reference_max_rel"] = worst_rel
-    out["reference_points"] = checked
+    out["reference_points"] = checked_points
     out["alpha_bound"] = max(
         peng.alpha_error_bound(out["fits"][N], out["sweeps"][N]["N_B"], worst_rel)
         for N in out["fits"]
@@ -285,11 +306,43 @@ def table1_data(quick: bool = False, progress=None, reference_every: int | None 
     out["largest_product"] = int(max(((d["N_B"] + 1) * (d["N"] + 1)).max() for d in sweeps))
     out["rerun_points"] = int(sum((d["runs"] > 1).sum() for d in sweeps))
     # Eq. 31 and the exact N → ∞ limit (Tavis-Cummings) on the Fig. 4 window
-    nbs = np.arange(LARGE_WINDOW[0], LARGE_WINDOW[1] + 1)
-    tc = peng.tc_limit(nbs)
-    out["tc_limit"] = {"N_B": nbs, "P_max_over_sqrtN": tc, "fit": fit_window(nbs, tc)}
-    out["eq31_fits"] = {N: fit_window(nbs, an.tc_max_power_upper_bound(nbs, N)) for N in LARGE_N}
+    tc = np.concatenate(results[len(jobs) :])
+    out["tc_limit"] = {"N_B": tc_nbs, "P_max_over_sqrtN": tc, "fit": fit_window(tc_nbs, tc)}
+    out["eq31_fits"] = {
+        N: fit_window(tc_nbs, an.tc_max_power_upper_bound(tc_nbs, N)) for N in LARGE_N
+    }
     return out
+
+
+def _table1_job(N: int, N_B_values: np.ndarray, checked: list[int]) -> tuple[dict, dict]:
+    """One chunk of a Table I sweep, and the convergence check of its ``checked`` points."""
+    d = peng.sweep_N_B(N, N_B_values, "N" if N in SMALL_N else "N_B", paper_grid=True)
+    refs = {}
+    for nb in checked:
+        i = int(np.flatnonzero(d["N_B"] == nb)[0])
+        n = N if N in SMALL_N else nb
+        refs[nb] = peng.reference_peak_power(nb, N, n, float(d["window"][i]))
+    return d, refs
+
+
+def _joined(parts: list[dict]) -> dict:
+    """Sweep chunks (dicts of per-point arrays and scalars) as one sweep."""
+    return {
+        k: np.concatenate([p[k] for p in parts]) if np.ndim(v) else v for k, v in parts[0].items()
+    }
+
+
+def _run_jobs(calls: list, workers: int, progress=None) -> list:
+    """``[f(*args) for f, args in calls]``, on ``workers`` processes when more than one (they
+    end with this process, :func:`qbattery.sweep_executors.local_pool`), in order."""
+    ticks = range(len(calls)) if progress is None else progress(range(len(calls)))
+    if workers <= 1:
+        return [calls[i][0](*calls[i][1]) for i in ticks]
+    from qbattery.sweep_executors import local_pool
+
+    with local_pool(workers) as pool:
+        futures = [pool.submit(f, *args) for f, args in calls]
+        return [futures[i].result() for i in ticks]
 
 
 @target("peng2021-table1", paper=PAPER, description="scaling exponents α and prefactors β")

@@ -105,12 +105,22 @@ def write_output(name: str, output: TargetOutput, out_dir: Path) -> tuple[Path, 
 
 def load_all() -> dict[str, Target]:
     """Import every module of :mod:`qbattery.reproduce` so that their targets register."""
+    return load_for(None)
+
+
+def load_for(names: Iterable[str] | None) -> dict[str, Target]:
+    """Import the modules that register the targets ``names`` (all modules for None): a target
+    PAPER-WHAT lives in a module whose name starts with PAPER (``peng2021-table1`` in
+    ``peng2021_scaling``), so running one target does not import every paper's code."""
     import importlib
     import pkgutil
 
     import qbattery.reproduce as package
 
+    papers = None if names is None else {name.split("-")[0] for name in names}
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name != "registry" and not info.name.startswith("_"):
+        if info.name == "registry" or info.name.startswith("_"):
+            continue
+        if papers is None or any(info.name.startswith(paper) for paper in papers):
             importlib.import_module(f"qbattery.reproduce.{info.name}")
     return TARGETS
