@@ -203,3 +203,32 @@ def test_an_operator_is_hashed_once_however_often_it_is_evaluated(monkeypatch):
     copy = problem.H_battery.copy()  # another object, same content: same numbers
     assert [evo.expect(copy, [0.1 * k])[0] for k in range(10)] == values
     assert len(calls) == 2
+
+
+def test_derivatives_on_the_chebyshev_path_match_the_eigenbasis(monkeypatch):
+    """(E, E', E'') at off-grid times from a Chebyshev sector's state and its sparse H, against
+    the eigen path's, and the summary's Newton refinement that uses them."""
+    spec = qbattery.models.dicke_oat(
+        5, J=-0.5, photons=3, cutoff=14, t_max=20.0, points=401, series=("energy",)
+    )
+    problem = build_problem(spec)
+    eigen = closed.ClosedEvolution(problem)
+    force_chebyshev(monkeypatch)
+    cheb = closed.ClosedEvolution(problem)
+    assert eigen.info["method"] == "eigen" and cheb.info["method"] == "chebyshev"
+    scale = float(np.abs(problem.H_static.data).max())
+    for x in (0.013, 3.3, 7.77, 19.99):
+        e, c = (
+            eigen.expect_derivatives(problem.H_battery, x),
+            cheb.expect_derivatives(problem.H_battery, x),
+        )
+        assert c is not None
+        np.testing.assert_allclose(c, e, rtol=0, atol=1e-8 * scale**2)
+    X = sp.csr_matrix(np.ones((problem.dim, problem.dim)))  # couples the parity sectors
+    assert cheb.expect_derivatives(X, 1.0) is None
+    refined = qbattery.simulate(spec)
+    assert refined.info["method"] == "chebyshev"
+    monkeypatch.undo()
+    exact = qbattery.simulate(spec)
+    for k in ("t_P_max", "P_max", "t_E_max", "E_max", "tau_first_peak"):
+        assert refined.summary[k] == pytest.approx(exact.summary[k], rel=1e-9), k

@@ -168,6 +168,7 @@ class ClosedEvolution:
         self.dims = problem.dims
         self.blocks: list[_Block] = []
         self._projection_cache: dict = {}
+        self._sector_ops: dict = {}  # (operator key, sector) -> (H_s, O_s), for derivatives
         self._keyed_ops = ByObject()  # op -> (CSR form, content key)
         self._expect_cache: dict = {}
         self.info: dict = {"solver": "closed"}
@@ -353,12 +354,15 @@ class ClosedEvolution:
         return out
 
     def expect_derivatives(self, op: sp.spmatrix, x: float) -> tuple[float, float, float] | None:
-        """(f, f', f'') of f(t) = Re Tr[O ρ(t)] at one time, from the eigenbasis (None where the
-        state is not held as c·e^{-iEt}, or O couples sectors). With φ = c·e^{-iEt} and χ = Eφ:
-        f' = −2 Im χ†O'φ and f'' = 2 χ†O'χ − 2 Re (Eχ)†O'φ (O' = V†OV Hermitian)."""
-        if not self.can_evaluate_anywhere or self._propagated:
+        """(f, f', f'') of f(t) = Re Tr[O ρ(t)] at one time (None on the ODE path, or where O
+        couples sectors). With φ = ψ_s(t) a sector's share and χ = Hφ: f' = −2 Im χ†Oφ and
+        f'' = 2 χ†Oχ − 2 Re (Hχ)†Oφ; in the eigenbasis H is E, on a Chebyshev sector φ is one
+        expansion from the grid and H the sector's sparse matrix."""
+        if not self.can_evaluate_anywhere:
             return None
         op, key = self._keyed(op)
+        if self._propagated:
+            return self._derivatives_in_sectors(op, key, x)
         projected = self._projected(op, key)
         if projected is None:
             return None
@@ -372,6 +376,27 @@ class ClosedEvolution:
             d2 += (
                 2 * b.weight * (np.vdot(chi, o @ chi).real - np.vdot(b.energies * chi, o_phi).real)
             )
+        return float(f), float(d1), float(d2)
+
+    def _derivatives_in_sectors(self, op: sp.csr_matrix, key: tuple, x: float):
+        """expect_derivatives with each sector's state in the product basis (any path)."""
+        coo = op.tocoo()
+        if not np.all(self.labels[coo.row] == self.labels[coo.col]):
+            return None
+        f = d1 = d2 = 0.0
+        t = np.array([float(x)])
+        for b in self.blocks:
+            cache_key = (key, int(self.labels[b.index[0]]))
+            if cache_key not in self._sector_ops:
+                H_s = self.H[b.index][:, b.index].tocsr()
+                self._sector_ops[cache_key] = (H_s, op[b.index][:, b.index].tocsr())
+            H_s, o = self._sector_ops[cache_key]
+            phi = self._block_amplitudes(b, t, None)[0]
+            chi = H_s @ phi
+            o_phi = o @ phi
+            f += b.weight * np.vdot(phi, o_phi).real
+            d1 += -2 * b.weight * np.vdot(chi, o_phi).imag
+            d2 += 2 * b.weight * (np.vdot(chi, o @ chi).real - np.vdot(H_s @ chi, o_phi).real)
         return float(f), float(d1), float(d2)
 
     def _keyed(self, op: sp.spmatrix) -> tuple[sp.csr_matrix, tuple]:
