@@ -49,6 +49,8 @@ def spectral_bounds(H: sp.csr_matrix) -> tuple[float, float]:
         return lo_g, hi_g
     from scipy.sparse.linalg import eigsh
 
+    if not np.any(H.data.imag):
+        H = H.real  # a real symmetric H: real Lanczos, ~2.5x faster
     try:
         rng = np.random.default_rng(0)
         v0 = rng.standard_normal(n)
