@@ -452,6 +452,67 @@ def test_coherences_between_grid_points():
                  expect(np.kron(S["Sy"], eC), rhos).real)  # fmt: skip
 
 
+def test_derivatives_between_grid_points():
+    """f, f', f'' of Re Tr[O ρ(t)] from the blocks' eigenmodes against Tr[O ρ], Tr[O Lρ] and
+    Tr[O L²ρ] of the dense Liouvillian; for the energy (k = 0) and ⟨S_x⟩ (the mirrored k = 1)."""
+    n, cutoff, kappa, gamma = 2, 11, 0.3, 0.1
+    noise = {"mode_loss": kappa, "collective_decay": gamma}
+    p = build_problem(tc_spec(n, cutoff, {"coherent": 0.7}, noise=noise, t_max=2.0, points=5))
+    ev = LindbladEvolution(p)
+    S, m = spins(n), mode(cutoff)
+    eB, eC = np.eye(2**n), np.eye(cutoff)
+    V = np.kron(S["Sp"], m["a"]) + np.kron(S["Sm"], m["ad"])
+    H = np.kron(S["Sz"], eC) + 1.1 * np.kron(eB, m["n"]) + 0.6 / np.sqrt(n) * V
+    L = dense_liouvillian(H, [(kappa, np.kron(eB, m["a"])), (gamma, np.kron(S["Sm"], eC))])
+    psi = np.kron(down_state(n), coherent(cutoff, 0.7))
+    D = len(psi)
+    vec = expm_multiply(sp.csr_matrix(L) * 0.77, np.outer(psi, psi.conj()).reshape(-1, order="F"))
+    for ours, theirs in [(p.H_battery, np.kron(S["Sz"], eC)),
+                         (ours_full(p, "Sx"), np.kron(S["Sx"], eC))]:  # fmt: skip
+        expected = [
+            np.trace(theirs @ v.reshape(D, D, order="F")).real
+            for v in (vec, L @ vec, L @ (L @ vec))
+        ]
+        assert abs(expected[1]) > 1e-3 and abs(expected[2]) > 1e-3  # something to get wrong
+        np.testing.assert_allclose(ev.expect_derivatives(ours, 0.77), expected, rtol=1e-9)
+
+
+def test_maxima_are_refined_by_newton_steps_on_the_modes(monkeypatch):
+    """With derivatives from the eigenmodes the summary needs no bounded search on values; its
+    E_max and P_max are stationary points of the dense Liouvillian's E(t) (E' = 0, tE' = E)."""
+    from qbattery import metrics
+
+    n, cutoff, kappa = 2, 5, 0.3
+    spec = tc_spec(n, cutoff, {"fock": 2}, noise={"mode_loss": kappa}, t_max=6.0, points=31)
+    spec["run"] = {"solver": "lindblad"}  # "auto" would pick the permutational solver
+    monkeypatch.setattr(metrics, "refine_maximum", lambda *a, **k: pytest.fail("searched"))
+    summary = qbattery.simulate(spec).summary
+    S, m = spins(n), mode(cutoff)
+    eB, eC = np.eye(2**n), np.eye(cutoff)
+    HB = np.kron(S["Sz"], eC)
+    V = np.kron(S["Sp"], m["a"]) + np.kron(S["Sm"], m["ad"])
+    H = HB + 1.1 * np.kron(eB, m["n"]) + 0.6 / np.sqrt(n) * V
+    L = dense_liouvillian(H, [(kappa, np.kron(eB, m["a"]))])
+    psi = np.kron(down_state(n), fock(cutoff, 2))
+    D = len(psi)
+    vec0 = np.outer(psi, psi.conj()).reshape(-1, order="F")
+
+    e0 = float((psi.conj() @ HB @ psi).real)
+
+    def e_and_slope(x):  # E(x) − E(0) and E'(x)
+        v = expm_multiply(sp.csr_matrix(L) * x, vec0)
+        e, slope = (np.trace(HB @ u.reshape(D, D, order="F")).real for u in (v, L @ v))
+        return e - e0, slope
+
+    assert 0 < summary["t_E_max"] < 6.0 and 0 < summary["t_P_max"] < 6.0
+    e, slope = e_and_slope(summary["t_E_max"])
+    assert e == pytest.approx(summary["E_max"], abs=1e-12)
+    assert abs(slope) < 1e-9
+    t, (e, slope) = summary["t_P_max"], e_and_slope(summary["t_P_max"])
+    assert e / t == pytest.approx(summary["P_max"], abs=1e-12)
+    assert abs(t * slope - e) < 1e-9
+
+
 def test_non_uniform_grid_is_integrated():
     n, cutoff = 2, 4
     p = build_problem(tc_spec(n, cutoff, {"fock": 1}, noise={"mode_loss": 0.3}))

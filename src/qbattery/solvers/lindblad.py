@@ -37,11 +37,23 @@ from qbattery.operators.boson import truncation_warning
 from qbattery.progress import report
 from qbattery.solvers import register
 from qbattery.solvers.taylor import _expm_vector, _taylor_grid, ode_chunks
-from qbattery.solvers.weak_symmetry import Block, Sectors, charge_shift, find_symmetry
+from qbattery.solvers.weak_symmetry import (
+    Block,
+    Sectors,
+    charge_shift,
+    compressed,
+    find_symmetry,
+)
 from qbattery.spec import SpecError
 
 TIME_CHUNK = 512
+STEP_POWERS = 16  # grid steps of a tiny block taken by one product (_exponentiate_dense)
+POWERS_MAX = 32  # largest block stepped that way
 DENSE_EXPM = 300  # largest block exponentiated densely (e^{LΔt} once, then steps)
+# largest block whose eigenmodes serve evaluations between grid points: a complex eig costs
+# ~25 d³ (1.2 ms at d = 25, 51 ms at d = 121 here), a short Taylor expansion from the grid
+# point before a few sparse products per evaluation, and a summary asks for ~25 of them
+MODES_MAX = 40
 # eigenmodes of a small block serve evaluations between grid points only while their
 # eigenvectors are this well conditioned (error ~ cond × 1e-16)
 EIG_COND_MAX = 1e6
@@ -126,7 +138,7 @@ class LindbladEvolution:
         self.method = method
         symmetry, labels, modulus = find_symmetry(problem)
         self.sectors = Sectors(labels, modulus)
-        groups = _generator_terms(problem)
+        groups = [(c, compressed(terms)) for c, terms in _generator_terms(problem)]
         shifts = {charge_shift(L, labels, modulus) for _, _, L in problem.collapse} - {0}
         self.blocks: list[Block] = []
         parts = []  # per block: [(coefficient or None, superoperator), ...]
@@ -174,8 +186,19 @@ class LindbladEvolution:
         out[0] = y0
         with single_blas_thread():  # threaded BLAS loses on small blocks (ARCHITECTURE.md)
             step = la.expm(L.toarray() * (t[1] - t[0]))
-            for n in range(1, len(t)):
-                out[n] = step @ out[n - 1]
+            # a tiny block: ρ(t_{n+m}) = e^{mLΔt} ρ(t_n) for m = 1..STEP_POWERS at once, one
+            # product per STEP_POWERS grid points (the powers cost ~STEP_POWERS·d³, so only
+            # where the Python-level product per point is the cost)
+            ahead = STEP_POWERS if len(y0) <= POWERS_MAX else 1
+            powers = step[None]
+            while len(powers) < min(ahead, len(t) - 1):
+                powers = np.concatenate([powers, powers @ powers[-1]])
+            powers = powers.reshape(-1, len(y0))
+            m = len(powers) // len(y0)
+            for n in range(0, len(t) - 1, m):
+                ahead = (powers @ out[n]).reshape(m, -1)
+                count = min(m, len(t) - 1 - n)
+                out[n + 1 : n + 1 + count] = ahead[:count]
         return out
 
     def _propagate(self, parts, y0, rtol: float, atol: float) -> list[np.ndarray]:
@@ -236,7 +259,7 @@ class LindbladEvolution:
             if n not in self._norms:
                 self._norms[n] = float(abs(L).sum(axis=0).max()) if L.nnz else 0.0
             chunk = np.empty((len(t), states.shape[1]), dtype=complex)
-            modes = self._eigenmodes(n) if L.shape[0] <= DENSE_EXPM else None
+            modes = self._eigenmodes_or_none(n)
             for m, (i, x) in enumerate(zip(before, t, strict=True)):
                 dt = x - self.times[i]
                 if modes is not None:  # a small block: e^{LΔt} = W e^{ΛΔt} W⁻¹
@@ -251,9 +274,12 @@ class LindbladEvolution:
         """(W, W⁻¹, Λ) of a small block's generator, for evaluations between grid points, or
         None when its eigenvectors are too ill-conditioned (then Taylor series, exact)."""
         if n not in self._modes:
-            lam, W = la.eig(self.generators[n].toarray())
-            cond = np.linalg.cond(W)
-            self._modes[n] = (W, la.inv(W), lam) if cond < EIG_COND_MAX else None
+            with single_blas_thread():
+                lam, W = la.eig(self.generators[n].toarray())
+                W_inv = la.inv(W)
+            # κ₁ = ‖W‖₁‖W⁻¹‖₁ from the inverse we need anyway (an SVD for κ₂ cost a third of eig)
+            cond = np.linalg.norm(W, 1) * np.linalg.norm(W_inv, 1)
+            self._modes[n] = (W, W_inv, lam) if cond < EIG_COND_MAX else None
         return self._modes[n]
 
     def _weights(self, op: sp.spmatrix) -> dict[int, tuple[np.ndarray, np.ndarray]]:
@@ -278,7 +304,7 @@ class LindbladEvolution:
         if t is not None and self.can_evaluate_anywhere:
             by_modes = self._expect_by_modes(weights, times)
             if by_modes is not None:
-                return by_modes
+                return by_modes[0]
         out = np.zeros(len(times))
         for start in range(0, len(times), TIME_CHUNK):
             rows = slice(start, start + TIME_CHUNK)
@@ -289,16 +315,39 @@ class LindbladEvolution:
                     out[rows] += (y.conj() @ wm).real
         return out
 
-    def _expect_by_modes(self, weights: dict, times: np.ndarray) -> np.ndarray | None:
+    def expect_derivatives(self, op: sp.spmatrix, x: float) -> tuple[float, float, float] | None:
+        """(f, f', f'') of f(t) = Re Tr[O ρ(t)] at one time (None when the generator depends on
+        t), for the summary's Newton refinement: from the blocks' eigenmodes, f = Re Σ u·(e^{ΛΔt}
+        c), each mode multiplied by λ and λ²; else f' and f'' are O's weights on Lρ and L²ρ."""
+        if not self.can_evaluate_anywhere:
+            return None
+        weights = self._weights(op)
+        t = np.array([float(x)])
+        found = self._expect_by_modes(weights, t, orders=3)
+        if found is not None:
+            return float(found[0, 0]), float(found[1, 0]), float(found[2, 0])
+        out = np.zeros(3)
+        states = self._states_at(t, slice(None), list(weights))
+        for (n, (w, wm)), y in zip(weights.items(), states, strict=True):
+            L, v = self.generators[n], y[0]
+            for order in range(3):
+                out[order] += (v @ w).real + ((v.conj() @ wm).real if wm.size else 0.0)
+                v = L @ v
+        return float(out[0]), float(out[1]), float(out[2])
+
+    def _expect_by_modes(
+        self, weights: dict, times: np.ndarray, orders: int = 1
+    ) -> np.ndarray | None:
         """Re Tr[O ρ(t)] between grid points when every block O sees has eigenmodes: with
         ρ_k(t) = W e^{ΛΔt} c, c = W⁻¹ρ_k(t_i), the weight w·ρ_k is (Wᵀw)·(e^{ΛΔt} c), O(d) per
-        time instead of a d² product (refining a maximum evaluates E(t) some 30 times)."""
+        time instead of a d² product (refining a maximum evaluates E(t) some 30 times). Rows
+        0..orders−1: the value and its time derivatives (each mode multiplied by λ^order)."""
         if any(self._eigenmodes_or_none(n) is None for n in weights):
             return None
         last = len(self.times) - 1
         before = np.clip(np.searchsorted(self.times, times, side="right") - 1, 0, last)
         dt = times - self.times[before]
-        out = np.zeros(len(times))
+        out = np.zeros((orders, len(times)))
         for n, (w, wm) in weights.items():
             W, W_inv, lam = self._modes[n]
             key = (n, id(w))
@@ -311,13 +360,16 @@ class LindbladEvolution:
                     self._mode_coeffs[(n, i)] = W_inv @ self.states[n][i]
                 c[m] = self._mode_coeffs[(n, i)]
             c *= np.exp(np.outer(dt, lam))
-            out += (c @ u).real
-            if um is not None:
-                out += (c.conj() @ um).real
+            for order in range(orders):
+                if order:
+                    c *= lam
+                out[order] += (c @ u).real
+                if um is not None:
+                    out[order] += (c.conj() @ um).real
         return out
 
     def _eigenmodes_or_none(self, n: int):
-        return self._eigenmodes(n) if self.generators[n].shape[0] <= DENSE_EXPM else None
+        return self._eigenmodes(n) if self.generators[n].shape[0] <= MODES_MAX else None
 
     def full_states(self, rows: np.ndarray) -> Iterator[np.ndarray]:
         """The density matrix ρ(t) of the whole space at each grid row."""

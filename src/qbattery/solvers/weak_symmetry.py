@@ -75,6 +75,19 @@ def _expand(M: sp.spmatrix, index: np.ndarray):
     return M.indices[take], M.data[take], np.repeat(np.arange(len(index)), counts)
 
 
+def compressed(terms):
+    """Terms (A, B) of ρ ↦ AρB with A in CSC and B in CSR, the layouts
+    :meth:`Sectors.superoperator` reads; terms already so are passed through, so a caller that
+    builds many blocks converts once."""
+    return [
+        (
+            A if A is None or A.format == "csc" else sp.csc_matrix(A),
+            B if B is None or B.format == "csr" else sp.csr_matrix(B),
+        )
+        for A, B in terms
+    ]
+
+
 class Sectors:
     def __init__(self, labels: np.ndarray, modulus: int | None):
         self.labels, self.modulus = labels, modulus
@@ -87,10 +100,11 @@ class Sectors:
         """Block k, or only its given cells (a, b) (rows in sector a, columns in sector b)."""
         rows, cols = [], []
         for a, ia in self.index.items():
-            for b, ib in self.index.items():
-                if self.wrap(a - b) == k and (cells is None or (a, b) in cells):
-                    rows.append(np.tile(ia, len(ib)))  # column stacking: i runs fastest
-                    cols.append(np.repeat(ib, len(ia)))
+            b = self.wrap(a - k)  # the one column sector of row sector a in block k
+            ib = self.index.get(b)
+            if ib is not None and (cells is None or (a, b) in cells):
+                rows.append(np.tile(ia, len(ib)))  # column stacking: i runs fastest
+                cols.append(np.repeat(ib, len(ia)))
         mirrored = self.modulus is None and k > 0
         return Block(k, np.concatenate(rows), np.concatenate(cols), mirrored)
 
@@ -129,13 +143,13 @@ class Sectors:
         order = np.argsort(keys)
         sorted_keys = keys[order]
         rows, cols, vals = [], [], []
-        for A, B in terms:
+        for A, B in compressed(terms):
             src, i, j, v = np.arange(n), block.rows, block.cols, np.ones(n, dtype=complex)
             if A is not None:
-                i, a, p = _expand(sp.csc_matrix(A), i)
+                i, a, p = _expand(A, i)
                 src, j, v = src[p], j[p], v[p] * a
             if B is not None:
-                j, b, p = _expand(sp.csr_matrix(B), j)
+                j, b, p = _expand(B, j)
                 src, i, v = src[p], i[p], v[p] * b
             key = i * dim + j
             loc = np.minimum(np.searchsorted(sorted_keys, key), max(n - 1, 0))
