@@ -452,13 +452,17 @@ def test_coherences_between_grid_points():
                  expect(np.kron(S["Sy"], eC), rhos).real)  # fmt: skip
 
 
-def test_derivatives_between_grid_points():
-    """f, f', f'' of Re Tr[O ρ(t)] from the blocks' eigenmodes against Tr[O ρ], Tr[O Lρ] and
-    Tr[O L²ρ] of the dense Liouvillian; for the energy (k = 0) and ⟨S_x⟩ (the mirrored k = 1)."""
+@pytest.mark.parametrize("modes", [True, False])
+def test_derivatives_between_grid_points(modes, monkeypatch):
+    """f, f', f'' of Re Tr[O ρ(t)] from the blocks' eigenmodes (or, with none, from Lρ and L²ρ
+    of the Taylor-propagated state) against Tr[O ρ], Tr[O Lρ] and Tr[O L²ρ] of the dense
+    Liouvillian; for the energy (k = 0) and ⟨S_x⟩ (the mirrored k = 1)."""
+    monkeypatch.setattr(lindblad, "MODES_MAX", 1000 if modes else 0)  # blocks here: 3..86
     n, cutoff, kappa, gamma = 2, 11, 0.3, 0.1
     noise = {"mode_loss": kappa, "collective_decay": gamma}
     p = build_problem(tc_spec(n, cutoff, {"coherent": 0.7}, noise=noise, t_max=2.0, points=5))
     ev = LindbladEvolution(p)
+    assert all((ev._eigenmodes_or_none(k) is not None) == modes for k in range(len(ev.blocks)))
     S, m = spins(n), mode(cutoff)
     eB, eC = np.eye(2**n), np.eye(cutoff)
     V = np.kron(S["Sp"], m["a"]) + np.kron(S["Sm"], m["ad"])

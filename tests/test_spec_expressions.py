@@ -76,13 +76,13 @@ def test_bad_expressions_name_their_field(mode, charger, message):
 def test_the_hermiticity_check_compares_every_entry_with_its_mirror(perturb, hermitian):
     import scipy.sparse as sp
 
-    from qbattery.problem import _check_hermitian
+    from qbattery.problem_operators import check_hermitian
 
     rng = np.random.default_rng(1)
     A = rng.normal(size=(5, 5)) + 1j * rng.normal(size=(5, 5))
     H = sp.csr_matrix(perturb(A + A.conj().T))
     if hermitian:
-        _check_hermitian(H, "hamiltonian")
+        check_hermitian(H, "hamiltonian")
     else:
         with pytest.raises(SpecError, match="not Hermitian"):
-            _check_hermitian(H, "hamiltonian")
+            check_hermitian(H, "hamiltonian")

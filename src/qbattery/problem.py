@@ -12,14 +12,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery import expr, initial_states, resources
+from qbattery import expr, initial_states, problem_operators, resources
 from qbattery.initial_states import Factors
 from qbattery.operators import boson, spin, subspace
 from qbattery.spec import Spec, SpecError, validate_spec
@@ -227,86 +226,28 @@ class SpinBlock:
 def _spin_block(problem: Problem, j: float) -> SpinBlock:
     spec, n = problem.spec, round(2 * j)
     battery = _spin_space("spins", n)
-    env = _Env(problem.params, _EmbeddedOperators(battery, problem.charger))
+    env = problem_operators.Env(
+        problem.params, problem_operators.EmbeddedOperators(battery, problem.charger)
+    )
     dim = battery.dim * problem.charger.dim
     h = spec.hamiltonian
-    parts = {k: _operator(getattr(h, k), env, dim, f"hamiltonian.{k}") for k in PARTS}
+    parts = {
+        k: problem_operators.operator(getattr(h, k), env, dim, f"hamiltonian.{k}") for k in PARTS
+    }
     generator = parts["battery"] + parts["charger"] + parts["coupling"]
     if h.dynamics is not None:
-        generator = _operator(h.dynamics, env, dim, "hamiltonian.dynamics")
+        generator = problem_operators.operator(h.dynamics, env, dim, "hamiltonian.dynamics")
     H_static, H_driven = generator.split(dim)
-    collapse, _ = _noise(spec, env, dim, env._ops)
+    collapse, _ = problem_operators.noise_operators(spec, env, dim, env.operators)
     return SpinBlock(
         j, dim, *(parts[k].matrix(dim, 0.0) for k in PARTS), H_static, H_driven, collapse,
-        env._ops["Sz"],
+        env.operators["Sz"],
     )  # fmt: skip
 
 
 PARTS = ("battery", "charger", "coupling")
 
 # --------------------------------------------------------------------------- building
-
-
-class _EmbeddedOperators(Mapping):
-    """Battery and charger operators in the full space, each built on first use (a spec uses a
-    few of them; building all costs more than the rest of a small run)."""
-
-    def __init__(self, battery: Space, charger: Space):
-        self._local = {k: (v, True) for k, v in battery.operators.items()}
-        self._local |= {k: (v, False) for k, v in charger.operators.items()}
-        self._dims = (battery.dim, charger.dim)
-        self._built: dict[str, sp.csr_matrix] = {}
-
-    def __getitem__(self, name: str) -> sp.csr_matrix:
-        if name not in self._built:
-            op, on_battery = self._local[name]
-            eye = sp.identity(self._dims[1] if on_battery else self._dims[0], format="csr")
-            pair = (op, eye) if on_battery else (eye, op)
-            self._built[name] = sp.kron(*pair, format="csr")
-        return self._built[name]
-
-    def __iter__(self):
-        return iter(self._local)
-
-    def __len__(self) -> int:
-        return len(self._local)
-
-
-class _Env(Mapping):
-    """Parameters, then operators: the names an expression may use."""
-
-    def __init__(self, params: dict, operators: Mapping):
-        self._params, self._ops = params, operators
-
-    def __getitem__(self, name: str):
-        return self._params[name] if name in self._params else self._ops[name]
-
-    def __iter__(self):
-        yield from self._params
-        yield from self._ops
-
-    def __len__(self) -> int:
-        return len(self._params) + len(self._ops)
-
-
-def _operator(text, env: dict, dim: int, where: str, allowed: set[str] | None = None):
-    try:
-        parsed = expr.parse(text)
-    except expr.ExprError as err:
-        raise SpecError(where, str(err)) from None
-    if allowed is not None:
-        numbers = int | float | complex
-        bad = sorted(
-            n
-            for n in parsed.names
-            if n in env and n not in allowed and not isinstance(env[n], numbers)
-        )
-        if bad:
-            raise SpecError(where, f"uses {', '.join(bad)}, which do not act on this subsystem")
-    try:
-        return parsed.evaluate(env)
-    except expr.ExprError as err:
-        raise SpecError(where, str(err)) from None
 
 
 def build_problem(spec: Spec | dict, initial_state=None) -> Problem:
@@ -385,7 +326,11 @@ def _build(spec: Spec, initial_state) -> Problem:
     else:
         charger = Space("none", 1, {})
     factors = Factors(
-        spec, params, battery, charger, _battery_local(spec, params, battery, charger)
+        spec,
+        params,
+        battery,
+        charger,
+        problem_operators.battery_local(spec, params, battery, charger),
     )
 
     given = factored = occupied = None
@@ -427,16 +372,6 @@ def _initial(problem: Problem, given, factored) -> list[tuple[float, np.ndarray]
     return [(1.0, initial_states.ground_state(problem.H_static.toarray(), "initial.total"))]
 
 
-def _battery_local(spec: Spec, params: dict, battery: Space, charger: Space) -> sp.csr_matrix:
-    """H_B on the battery factor alone (what the initial state and the ergotropy need)."""
-    where = "hamiltonian.battery"
-    env = _Env(params, battery.operators | dict.fromkeys(charger.operators))
-    hb = _operator(spec.hamiltonian.battery, env, battery.dim, where, set(battery.operators))
-    if hb.is_time_dependent:
-        raise SpecError(where, "the battery Hamiltonian must not depend on t")
-    return hb.matrix(battery.dim)
-
-
 def _given_initial(state, battery: Space, charger: Space) -> list[tuple[float, np.ndarray]]:
     from qbattery.interop import initial_components
     from qbattery.states import layout_for
@@ -473,27 +408,33 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
     to others (the band cannot be used)."""
     spec, battery, charger = factors.spec, factors.battery, factors.charger
     if band is None:
-        operators = _EmbeddedOperators(battery, charger)
+        operators = problem_operators.EmbeddedOperators(battery, charger)
         dim = battery.dim * charger.dim
     else:
         operators = subspace.BandOperators(battery, charger, band.index)
         dim = len(band.index)
-    env = _Env(factors.params, operators)
+    env = problem_operators.Env(factors.params, operators)
     bsyms, csyms = set(battery.operators), set(charger.operators)
 
-    hb = _operator(spec.hamiltonian.battery, env, dim, "hamiltonian.battery", bsyms)
+    hb = problem_operators.operator(
+        spec.hamiltonian.battery, env, dim, "hamiltonian.battery", bsyms
+    )
     if hb.is_time_dependent:
         raise SpecError("hamiltonian.battery", "the battery Hamiltonian must not depend on t")
-    hc = _operator(spec.hamiltonian.charger, env, dim, "hamiltonian.charger", csyms)
-    hi = _operator(spec.hamiltonian.coupling, env, dim, "hamiltonian.coupling")
+    hc = problem_operators.operator(
+        spec.hamiltonian.charger, env, dim, "hamiltonian.charger", csyms
+    )
+    hi = problem_operators.operator(spec.hamiltonian.coupling, env, dim, "hamiltonian.coupling")
     generator = hb + hc + hi
     if spec.hamiltonian.dynamics is not None:
-        generator = _operator(spec.hamiltonian.dynamics, env, dim, "hamiltonian.dynamics")
+        generator = problem_operators.operator(
+            spec.hamiltonian.dynamics, env, dim, "hamiltonian.dynamics"
+        )
     H_static, H_driven = generator.split(dim)
     parts = {}  # each part as a matrix (a driven part at t = 0), built once
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         parts[name] = part.matrix(dim, 0.0)
-    collapse, local_noise = _noise(spec, env, dim, operators)
+    collapse, local_noise = problem_operators.noise_operators(spec, env, dim, operators)
     if band is not None:
         if collapse or local_noise:
             return None
@@ -505,8 +446,8 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
         parts = dict(zip(parts, kept[1:], strict=True))
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         if not part.is_time_dependent:
-            _check_hermitian(parts[name], f"hamiltonian.{name}")
-    _check_hermitian(H_static, "hamiltonian")
+            problem_operators.check_hermitian(parts[name], f"hamiltonian.{name}")
+    problem_operators.check_hermitian(H_static, "hamiltonian")
     return Problem(
         spec=spec,
         params=factors.params,
@@ -524,72 +465,3 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
         local_noise=local_noise,
         basis=None if band is None else band.kept_index,
     )
-
-
-def _check_hermitian(H: sp.spmatrix, where: str) -> None:
-    """H = H† to 1e-10 of its largest entry; on the entries' (row, column) keys, so no sparse
-    matrix is built (a small run's build checks four, and constructions dominate it)."""
-    H = H.tocsr()
-    if not H.nnz:
-        return
-    n = H.shape[0]
-    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(H.indptr))
-    col = H.indices.astype(np.int64)
-    keys, where_in = np.unique(np.concatenate([row * n + col, col * n + row]), return_inverse=True)
-    values = np.concatenate([H.data, -H.data.conj()])
-    real = np.bincount(where_in, values.real, minlength=len(keys))
-    imag = np.bincount(where_in, values.imag, minlength=len(keys))
-    scale = max(1.0, float(np.abs(H.data).max()))
-    if float(np.max(np.hypot(real, imag))) > 1e-10 * scale:
-        raise SpecError(where, "the Hamiltonian is not Hermitian")
-
-
-# --------------------------------------------------------------------------- noise
-
-LOCAL_CHANNELS = ("local_decay", "local_dephasing", "local_pumping")
-_MODE_CHANNELS = {"mode_loss": "a"}
-_COLLECTIVE_CHANNELS = {"collective_decay": "Sm"}
-
-
-def _noise(spec: Spec, env: dict, dim: int, full_ops: dict):
-    collapse, local = [], {}
-    noise = spec.noise
-    for name in ("mode_loss", "collective_decay", *LOCAL_CHANNELS):
-        where = f"noise.{name}"
-        rate = _rate(getattr(noise, name), env, where)
-        if rate is None:
-            continue
-        if name in LOCAL_CHANNELS:
-            if spec.system.spins is None:
-                raise SpecError(where, "local noise is defined for a battery of spins")
-            if not rate.is_constant:
-                raise SpecError(where, "a local rate must not depend on t")
-            local[name] = rate
-            continue
-        symbol = {**_MODE_CHANNELS, **_COLLECTIVE_CHANNELS}[name]
-        if symbol not in full_ops:
-            raise SpecError(where, f"needs {symbol}, which this system does not have")
-        collapse.append((name, rate, full_ops[symbol]))
-    for k, entry in enumerate(noise.collapse):
-        where = f"noise.collapse.{k}"
-        rate = _rate(entry.rate, env, where + ".rate")
-        op = _operator(entry.operator, env, dim, where + ".operator")
-        if op.is_time_dependent:
-            raise SpecError(where + ".operator", "a collapse operator must not depend on t")
-        if rate is not None:
-            collapse.append((f"collapse[{k}]", rate, op.matrix(dim)))
-    return collapse, local
-
-
-def _rate(value, env: dict, where: str) -> expr.Coef | None:
-    try:
-        coef = expr.evaluate(value, env).scalar_coef()
-    except expr.ExprError as err:
-        raise SpecError(where, str(err)) from None
-    if coef.is_constant:
-        if coef.value.imag != 0 or coef.value.real < 0:
-            got = expr.format_number(coef.value)
-            raise SpecError(where, f"a rate must be real and >= 0, got {got}")
-        if coef.value == 0:
-            return None
-    return coef
