@@ -719,3 +719,18 @@ def test_examples_run(name, solver):
     assert res.info["solver"] == solver  # collective noise on spins: auto picks permutational
     assert res.info["warnings"] == []
     assert np.all(np.isfinite(res.energy))
+
+
+def test_taylor_stopping_norm_is_an_upper_bound_of_the_l1_norm():
+    """The series' stopping test reads ‖term‖₁ from BLAS asum: exact for a real vector, Σ(|Re| +
+    |Im|) ∈ [‖v‖₁, √2‖v‖₁] for a complex one (never below, so no term is cut too early)."""
+    from qbattery.solvers.taylor import norm1_bound
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=1001)
+    assert norm1_bound(x) == pytest.approx(np.abs(x).sum(), rel=1e-14)
+    assert norm1_bound(x[::3]) == pytest.approx(np.abs(x[::3]).sum(), rel=1e-14)
+    z = x + 1j * rng.normal(size=1001)
+    exact = np.abs(z).sum()
+    assert exact * (1 - 1e-14) <= norm1_bound(z) <= np.sqrt(2) * exact
+    assert norm1_bound(x.astype(np.float32)) == pytest.approx(np.abs(x).sum(), rel=1e-6)

@@ -20,6 +20,7 @@ from qbattery.solvers.taylor import (
     TAYLOR_TOL,
     _taylor_sums,
     csr_apply,
+    norm1_bound,
     ode_chunks,
 )
 
@@ -180,7 +181,7 @@ class _Anywhere:
             term, spare = apply(term, spare), term
             term *= h / m
             terms.append(float((w @ term).real))
-            if m > limit and np.abs(term).sum() <= small:
+            if m > limit and norm1_bound(term) <= small:
                 break
         return np.array(terms)
 

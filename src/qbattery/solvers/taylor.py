@@ -18,6 +18,20 @@ TAYLOR_TERMS = 100  # never reached with h‖L‖₁ ≤ TAYLOR_REACH (10^100/10
 TAYLOR_TOL = 2.0**-53
 
 
+def norm1_bound(v: np.ndarray) -> float:
+    """‖v‖₁ for a real vector, and Σ(|Re| + |Im|) ≥ ‖v‖₁ for a complex one, by BLAS ``?asum``:
+    one pass and no temporary (``np.abs(v).sum()`` was 9x slower on a sector of 4M entries, and
+    a Taylor expansion asks for it at every term past its reach). An upper bound is what the
+    series' stopping test needs: it can only add a term, never cut one too early."""
+    from scipy.linalg import blas
+
+    if v.dtype == np.float64:
+        return float(blas.dasum(v))
+    if v.dtype == np.complex128:
+        return float(blas.dzasum(v))
+    return float(np.abs(v).sum())
+
+
 def csr_apply(L: sp.csr_matrix):
     """``apply(x, out)``: out ← L x into a given buffer, through scipy's CSR kernel without the
     dispatch and the allocation of ``L @ x`` (the same arithmetic); ``L @ x`` for another format,
@@ -81,7 +95,7 @@ def _taylor_sums(
             out[0] += weight[0] * image(term)
         else:
             out += weight[:, None] * image(term)
-        if m > limit and np.abs(term).sum() <= small:
+        if m > limit and norm1_bound(term) <= small:
             break
     return out, end
 
