@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qbattery.analytic import bloch_precession as bp
-from qbattery.analytic.central_spin import SIN2_OVER_X_MAX
+from qbattery.analytic.sin2_over_x import SIN2_OVER_X_MAX
 from qbattery.models import dicke_oat_drive
 from qbattery.solvers.meanfield import simulate_meanfield
 from qbattery.spec import validate_spec

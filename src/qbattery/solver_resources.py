@@ -42,7 +42,7 @@ def closed_parts(problem) -> list[Part]:
     """The closed solver: per sector ψ(0) holds (:func:`closed_plan.plan_sectors`), a dense
     eigendecomposition or Chebyshev propagation (checkpoints and one batch of series terms; the
     states themselves are made chunk by chunk); an ODE trajectory for a time-dependent H."""
-    from qbattery.solvers import closed, closed_plan
+    from qbattery.solvers import closed_plan
 
     z = sizes(problem.spec)
     T, dim = len(problem.times), problem.dim
@@ -71,12 +71,12 @@ def closed_parts(problem) -> list[Part]:
     ] if dense else []  # fmt: skip
     cheb = [p for p in used if p.method == "chebyshev"]
     if cheb:
-        from qbattery.solvers.chebyshev import BATCH, gershgorin
+        from qbattery.solvers.chebyshev import BATCH, CHECKPOINT_EVERY, gershgorin
 
         lo, hi = gershgorin(H)
         span = float(problem.times[-1] - problem.times[0])
         states = sum(p.size * len(p.components) for p in cheb)
-        checkpoints = -(-T // closed.CHECKPOINT_EVERY) + 1
+        checkpoints = -(-T // CHECKPOINT_EVERY) + 1
         parts += [
             Part(f"Chebyshev checkpoints ({checkpoints} × {states:,} amplitudes) and series terms "
                  f"({BATCH} × {max(p.size for p in cheb):,})",

@@ -17,7 +17,7 @@ and with the paper's energy per spin length E = ω_a (w + 1) and P = E/t (ω_a =
     max_t (w + 1)/t = f_max Ω²/λ,    f_max = max_x (1 − cos x)/x = 0.72461... at x = 2.33112...
 
 Since (1 − cos x)/x = sin²(x/2)/(x/2), f_max is
-:data:`~qbattery.analytic.central_spin.SIN2_OVER_X_MAX` (attained at twice its argmax). Eq. 12 as printed (ω = ω_a) gives 0.1620 and 0.9044; the paper's
+:data:`~qbattery.analytic.sin2_over_x.SIN2_OVER_X_MAX` (attained at twice its argmax). Eq. 12 as printed (ω = ω_a) gives 0.1620 and 0.9044; the paper's
 0.176 and 0.93 both follow from ω = 0.9 ω_a (:func:`precession_for_max_power`; see
 docs/reproduction.md, Yan, mean field).
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from qbattery.analytic.central_spin import SIN2_OVER_X_MAX
+from qbattery.analytic.sin2_over_x import SIN2_OVER_X_MAX
 
 __all__ = ["ideal_inversion", "ideal_max_power", "precession_for_max_power"]
 

@@ -56,7 +56,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from qbattery.analytic.central_spin import SIN2_OVER_X_ARGMAX, SIN2_OVER_X_MAX, sin2_over_x
+from qbattery.analytic.sin2_over_x import SIN2_OVER_X_ARGMAX, SIN2_OVER_X_MAX, sin2_over_x
 
 __all__ = [
     "AXES",

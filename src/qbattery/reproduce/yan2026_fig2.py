@@ -11,7 +11,7 @@ import numpy as np
 
 from qbattery import metrics
 from qbattery.analytic import holstein_primakoff as hp
-from qbattery.analytic.central_spin import SIN2_OVER_X_MAX
+from qbattery.analytic.sin2_over_x import SIN2_OVER_X_MAX
 from qbattery.reproduce.plotting import legend_panel, legends_below, paper_hline, paper_point
 from qbattery.reproduce.registry import Context, Row, TargetOutput, target
 from qbattery.reproduce.yan2026 import (

@@ -9,6 +9,9 @@ matrix when H is real (complex vectors are propagated as pairs of real columns).
 The bounds come from a short Lanczos run, padded and clipped to the Gershgorin interval (which
 always contains the spectrum); each step checks that the norm is conserved, so bounds that missed
 part of the spectrum cannot go unnoticed.
+
+:class:`GridSector` is one sector of the closed solver propagated this way along a time grid:
+its states are made chunk by chunk from checkpoints, never stored whole.
 """
 
 from __future__ import annotations
@@ -187,3 +190,64 @@ class ChebyshevPropagator:
     def step(self, psi: np.ndarray, dt: float) -> np.ndarray:
         """e^{-iHΔt}ψ for ψ of shape (d,) or (d, m)."""
         return psi.astype(complex) if dt == 0 else self.propagate(psi, [dt])[0]
+
+
+CHECKPOINT_EVERY = 64  # a grid sector keeps ψ every this many grid points (for re-reads)
+
+
+class GridSector:
+    """A sector propagated with Chebyshev expansions along the grid: its states are produced
+    chunk by chunk (never all at once), from the start or from a checkpoint kept every
+    CHECKPOINT_EVERY grid points; off-grid times are one more expansion from the grid point
+    before them."""
+
+    def __init__(self, H: sp.csr_matrix, index: np.ndarray, times: np.ndarray):
+        self.index, self.times = index, times
+        self.propagator = ChebyshevPropagator(H)
+        self.columns: list[np.ndarray] = []
+        self._checkpoints: dict[int, np.ndarray] = {}
+        self._last: tuple[int, int, np.ndarray] | None = None  # (start, stop, states)
+        self._point: tuple[int, np.ndarray] | None = None  # one grid state, for off-grid reads
+
+    def add(self, psi: np.ndarray) -> int:
+        self.columns.append(np.asarray(psi, dtype=complex))
+        return len(self.columns) - 1
+
+    def finish(self) -> None:
+        self._checkpoints[0] = np.stack(self.columns, axis=1)  # (d, m)
+
+    def on_grid(self, start: int, stop: int) -> np.ndarray:
+        """States at grid points start..stop-1, shape (stop − start, d, m)."""
+        if self._last is not None and self._last[0] <= start and stop <= self._last[1]:
+            s0 = self._last[0]
+            return self._last[2][start - s0 : stop - s0]
+        pos = max(c for c in self._checkpoints if c <= start)
+        state = self._checkpoints[pos]
+        out = np.empty((stop - start, *state.shape), dtype=complex)
+        if pos == start:
+            out[0] = state
+        t, columns = self.times, state.shape[1]
+        while pos < stop - 1:
+            m = min(self.propagator.window(t[pos + 1] - t[pos], columns), stop - 1 - pos)
+            states = self.propagator.propagate(state, t[pos + 1 : pos + 1 + m] - t[pos])
+            for n in range(m):
+                if (pos + 1 + n) % CHECKPOINT_EVERY == 0:
+                    self._checkpoints.setdefault(pos + 1 + n, states[n].copy())
+            lo = max(pos + 1, start)
+            if lo <= pos + m:
+                out[lo - start : pos + 1 + m - start] = states[lo - pos - 1 :]
+            pos, state = pos + m, states[-1]
+        self._last = (start, stop, out)
+        return out
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        """States at arbitrary times, shape (len(t), d, m)."""
+        out = []
+        for x in t:
+            i = int(
+                np.clip(np.searchsorted(self.times, x, side="right") - 1, 0, len(self.times) - 1)
+            )
+            if self._point is None or self._point[0] != i:
+                self._point = (i, self.on_grid(i, i + 1)[0].copy())
+            out.append(self.propagator.step(self._point[1], x - self.times[i]))
+        return np.array(out).reshape(len(t), *self._checkpoints[0].shape)

@@ -23,7 +23,7 @@ from qbattery._threads import blas_for
 from qbattery.operators.boson import top_fock_projector
 from qbattery.progress import report
 from qbattery.solvers import register
-from qbattery.solvers.chebyshev import ChebyshevPropagator
+from qbattery.solvers.chebyshev import GridSector
 from qbattery.solvers.closed_plan import (
     CHUNK_BYTES,
     TIME_CHUNK,
@@ -33,7 +33,6 @@ from qbattery.solvers.closed_plan import (
 )
 from qbattery.spec import STATE_SERIES, Run, SpecError
 
-CHECKPOINT_EVERY = 64  # Chebyshev sectors keep ψ every this many grid points (for re-reads)
 # a step-by-step propagator (ODE, Chebyshev) takes ~ ||H|| t_max steps: past this, stop by name
 MAX_PHASE = 1e8
 ODE_RTOL, ODE_ATOL = 1e-10, 1e-12  # the closed solver's ODE tolerances, at the tightest
@@ -80,64 +79,6 @@ def _quadratic_forms(phi: np.ndarray, o: np.ndarray) -> np.ndarray:
     return np.einsum("ti,ti->t", np.ascontiguousarray(phi).view(float), psi.view(float))
 
 
-class _GridSector:
-    """A sector propagated with Chebyshev expansions along the grid: its states are produced
-    chunk by chunk (never all at once), from the start or from a checkpoint kept every
-    CHECKPOINT_EVERY grid points; off-grid times are one more expansion from the grid point
-    before them."""
-
-    def __init__(self, H: sp.csr_matrix, index: np.ndarray, times: np.ndarray):
-        self.index, self.times = index, times
-        self.propagator = ChebyshevPropagator(H)
-        self.columns: list[np.ndarray] = []
-        self._checkpoints: dict[int, np.ndarray] = {}
-        self._last: tuple[int, int, np.ndarray] | None = None  # (start, stop, states)
-        self._point: tuple[int, np.ndarray] | None = None  # one grid state, for off-grid reads
-
-    def add(self, psi: np.ndarray) -> int:
-        self.columns.append(np.asarray(psi, dtype=complex))
-        return len(self.columns) - 1
-
-    def finish(self) -> None:
-        self._checkpoints[0] = np.stack(self.columns, axis=1)  # (d, m)
-
-    def on_grid(self, start: int, stop: int) -> np.ndarray:
-        """States at grid points start..stop-1, shape (stop − start, d, m)."""
-        if self._last is not None and self._last[0] <= start and stop <= self._last[1]:
-            s0 = self._last[0]
-            return self._last[2][start - s0 : stop - s0]
-        pos = max(c for c in self._checkpoints if c <= start)
-        state = self._checkpoints[pos]
-        out = np.empty((stop - start, *state.shape), dtype=complex)
-        if pos == start:
-            out[0] = state
-        t, columns = self.times, state.shape[1]
-        while pos < stop - 1:
-            m = min(self.propagator.window(t[pos + 1] - t[pos], columns), stop - 1 - pos)
-            states = self.propagator.propagate(state, t[pos + 1 : pos + 1 + m] - t[pos])
-            for n in range(m):
-                if (pos + 1 + n) % CHECKPOINT_EVERY == 0:
-                    self._checkpoints.setdefault(pos + 1 + n, states[n].copy())
-            lo = max(pos + 1, start)
-            if lo <= pos + m:
-                out[lo - start : pos + 1 + m - start] = states[lo - pos - 1 :]
-            pos, state = pos + m, states[-1]
-        self._last = (start, stop, out)
-        return out
-
-    def at(self, t: np.ndarray) -> np.ndarray:
-        """States at arbitrary times, shape (len(t), d, m)."""
-        out = []
-        for x in t:
-            i = int(
-                np.clip(np.searchsorted(self.times, x, side="right") - 1, 0, len(self.times) - 1)
-            )
-            if self._point is None or self._point[0] != i:
-                self._point = (i, self.on_grid(i, i + 1)[0].copy())
-            out.append(self.propagator.step(self._point[1], x - self.times[i]))
-        return np.array(out).reshape(len(t), *self._checkpoints[0].shape)
-
-
 @dataclass
 class _Block:
     """One sector's share of one pure component of ρ(0)."""
@@ -149,7 +90,7 @@ class _Block:
     vectors: np.ndarray | None = None
     coeffs: np.ndarray | None = None
     states: np.ndarray | None = None  # ODE path: (T, d_s)
-    sector: _GridSector | None = None  # Chebyshev path
+    sector: GridSector | None = None  # Chebyshev path
     column: int = 0
 
     def amplitudes(self, t: np.ndarray) -> np.ndarray:
@@ -183,7 +124,7 @@ class ClosedEvolution:
         H = self.H
         self.labels, plans = sector_plan(self.problem, H)
         eig_cache: dict[int, tuple] = {}
-        grid: dict[int, _GridSector] = {}
+        grid: dict[int, GridSector] = {}
         for plan in plans:
             if plan.method == "dropped":
                 continue
@@ -200,7 +141,7 @@ class ClosedEvolution:
                 else:  # Chebyshev terms grow with ||H|| t_max, as an integrator's steps do
                     if plan.label not in grid:
                         _check_phase(Hs, [], self.times)
-                        grid[plan.label] = _GridSector(Hs, index, self.times)
+                        grid[plan.label] = GridSector(Hs, index, self.times)
                     block.sector = grid[plan.label]
                     block.column = block.sector.add(psi[index])
                 self.blocks.append(block)
