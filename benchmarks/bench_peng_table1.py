@@ -45,6 +45,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine_probe import sparse_bandwidth
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAGMENT = ROOT / "benchmarks" / "results" / "performance_peng2021.md"
@@ -77,6 +78,7 @@ def machine() -> dict:
         "nproc": subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
         "python": platform.python_version(),
         "load": os.getloadavg(),
+        "bandwidth": sparse_bandwidth(),
     }
 
 
@@ -315,6 +317,8 @@ def report(m, q, e, qt, large_mode) -> str:
     w(f"* date: {m['date']}; Python {m['python']}; QuTiP {qt['version'] if qt else '—'}")
     w(f"* `nproc`: {m['nproc']}; load average at start: {', '.join(f'{x:.2f}' for x in m['load'])}")
     w(f"* load average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    w(f"* sparse products (`machine_probe.py`): {m['bandwidth']:.1f} GB/s at start, "
+      f"{sparse_bandwidth():.1f} GB/s at end")  # fmt: skip
     w("\n```\n$ lscpu | head -16\n" + m["lscpu"] + "\n```\n")
     busy = max(m["load"][0], os.getloadavg()[0]) > 1.5
     w(

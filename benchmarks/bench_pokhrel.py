@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import qutip as qt
 import scipy
+from machine_probe import sparse_bandwidth
 from threadpoolctl import threadpool_limits
 
 import qbattery
@@ -153,7 +154,7 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    load0 = os.getloadavg()
+    load0, speed0 = os.getloadavg(), sparse_bandwidth()
     ns_cmp = (4, 10, 20) if args.quick else (4, 10, 20, 40, 80, 120, 160, 240, 320, 480, 640)
     rows = []
     with threadpool_limits(1):
@@ -194,7 +195,7 @@ def main() -> None:
             curve.append((n, w, c))
             print("curve", n, w, c, flush=True)
         _, w_pav, c_pav = timed(power_check, list(ns_sweep))
-    load1 = os.getloadavg()
+    load1, speed1 = os.getloadavg(), sparse_bandwidth()
 
     lscpu, nproc = machine()
     lines = [
@@ -209,7 +210,8 @@ def main() -> None:
         "```",
         "",
         f"nproc = {nproc}; load average before/after: {load0[0]:.1f} / {load1[0]:.1f} (wall times "
-        "include contention; CPU times are the steadier comparison). "
+        "include contention; CPU times are the steadier comparison); sparse products "
+        f"{speed0:.1f} GB/s before, {speed1:.1f} after (`machine_probe.py`). "
         f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
         f"qutip {qt.__version__}, qbattery {qbattery.__version__}. Serial, one BLAS thread.",
         "",
