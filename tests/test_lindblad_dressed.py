@@ -8,10 +8,12 @@ import qbattery
 from qbattery.models.driven import driven_dressed, driven_full
 from qbattery.problem import build_problem
 from qbattery.reproduce import pokhrel2025 as pk
+from qbattery.solvers import lindblad
 from qbattery.solvers.lindblad import LindbladEvolution
 from qbattery.solvers.lindblad_dressed import dressed_problem
 
 N = 18  # (N + 1)² = 361 entries of ρ: past the dense limit, so the bare engine uses Taylor
+N_DENSE = 14  # (N + 1)² = 225: within the bare engine's dense limit
 
 
 def secular(n=N, **kw):
@@ -69,8 +71,16 @@ def test_problems_that_do_not_split_there_stay_in_the_bare_basis():
     # Eq. 5 (no secular approximation): S_- moves between dressed levels by -1, 0 and +1
     full = build_problem(driven_full(N, theta=pk.THETA, omega_p=20.0, t_max=0.5, points=11))
     assert dressed_problem(full) is None
-    # small problems: the bare generator is exponentiated densely anyway
+    # tiny problems: one dense e^{LΔt} of (N + 1)² < DRESSED_FROM entries is as cheap; from
+    # there on the dressed basis runs, also below the bare engine's dense limit
     assert dressed_problem(build_problem(secular(4))) is None
+    assert (N_DENSE + 1) ** 2 <= lindblad.DENSE_EXPM
+    assert dressed_problem(build_problem(secular(N_DENSE))) is not None
+    result = qbattery.simulate(secular(N_DENSE, series=("energy",)))
+    assert result.info["basis"] == "dressed (eigenbasis of H)"
+    problem = build_problem(secular(N_DENSE))
+    e = LindbladEvolution(problem).expect(problem.H_battery)  # bare: one dense block
+    np.testing.assert_allclose(result.energy, e - e[0], atol=1e-10)
     # a mode: ρ_B needs a partial trace the dressed basis of the whole space would mix up
     tc = qbattery.models.tavis_cummings(4, cutoff=6, t_max=1.0, points=11)
     tc["noise"] = {"mode_loss": 0.1}
