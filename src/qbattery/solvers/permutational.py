@@ -71,9 +71,11 @@ from qbattery.solvers.weak_symmetry import charge_shift
 from qbattery.spec import STATE_SERIES, SpecError
 
 POSITIVITY_WARN = 1e-6
-# peak RSS per sector entry, measured (2026-12-02) at TC N = 100: 21.0 GB for one sector of 19.1M
-# entries, 7.7 GB for 6.8M (Fock): ~10 generator entries, its COO -> CSR assembly, a few states
-BYTES_PER_ENTRY = 1150
+# peak RSS per sector entry: ~10 generator entries and their assembly, a few states. With the
+# assembly row block by row block (2026-12-03) TC Fock measured 915 B at N = 40 (194k entries)
+# and 870 B at N = 60 (924k), against 1430 and 1350 B with the single COO assembly before, which
+# measured 1100-1130 B at N = 100 (21.0 GB for 19.1M entries, 7.7 GB for 6.8M)
+BYTES_PER_ENTRY = 950
 
 
 # --------------------------------------------------------------------------- evolution
@@ -207,8 +209,8 @@ def _run_sector(problem, layout: _Layout, k: int) -> _SectorRun | None:
         def reduce(x):
             return Qr @ x + 1j * (Qi @ x)
 
-        R = form.generator(generator[0][1])
-        generator, start = R, form.vector(y0)  # the complex generator is no longer held
+        R = form.generator(generator)  # empties the list: the complex generator is freed
+        generator, start = R, form.vector(y0)
         if k == 0 and _can_evaluate_anywhere(problem, layout):
             span = times[-1] - times[0]
             count = max(4, min(CHECKPOINTS, CHECKPOINT_BYTES // (8 * max(1, sector.size))))

@@ -65,10 +65,21 @@ class _RealForm:
         self.U = sp.csr_matrix((u_vals, (u_rows, u_cols)), shape=(n, n))
         self.size = n
 
-    def generator(self, L: sp.csr_matrix) -> sp.csr_matrix:
-        M = (L[self.entry] @ self.U).tocoo()
-        data = np.where(self.imag[M.row], M.data.imag, M.data.real)
-        R = sp.csr_matrix((data, (M.row, M.col)), shape=M.shape)
+    def generator(self, groups: list) -> sp.csr_matrix:
+        """The real generator R of a one-group generator ``[(None, L)]``, which it empties so
+        that L is freed once its rows are gathered (a large sector's peak is this assembly):
+        row c of (L U) read at coordinate c's entry, its real or imaginary part, taken from the
+        CSR product as it is (no COO copy of it)."""
+        ((_, L),) = groups
+        groups.clear()
+        rows = L[self.entry]
+        del L
+        M = (rows @ self.U).tocsr()
+        del rows
+        imag_rows = np.repeat(self.imag, np.diff(M.indptr))
+        data = np.where(imag_rows, M.data.imag, M.data.real)
+        del imag_rows
+        R = sp.csr_matrix((data, M.indices, M.indptr), shape=M.shape)
         R.eliminate_zeros()
         return R
 
