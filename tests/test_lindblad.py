@@ -428,6 +428,17 @@ def test_state_between_grid_points():
     assert_same_spectra(rho_b, battery_part(rhos, 2**n, cutoff))
 
 
+def dense_coherent_tc(n, cutoff, kappa, gamma, alpha=0.7):
+    """(spin matrices, charger identity, dense Liouvillian, ψ(0)) of ``tc_spec`` with a coherent
+    charger |α>, mode loss κ and collective decay γ, written out in the 2^n ⊗ mode space."""
+    S, m = spins(n), mode(cutoff)
+    eB, eC = np.eye(2**n), np.eye(cutoff)
+    V = np.kron(S["Sp"], m["a"]) + np.kron(S["Sm"], m["ad"])
+    H = np.kron(S["Sz"], eC) + 1.1 * np.kron(eB, m["n"]) + 0.6 / np.sqrt(n) * V
+    L = dense_liouvillian(H, [(kappa, np.kron(eB, m["a"])), (gamma, np.kron(S["Sm"], eC))])
+    return S, eC, L, np.kron(down_state(n), coherent(cutoff, alpha))
+
+
 def test_coherences_between_grid_points():
     """⟨S_x⟩ lives in the k = ±1 blocks (each stored once, with its mirror): off-grid values from
     the blocks' eigenmodes against the dense Liouvillian."""
@@ -436,12 +447,7 @@ def test_coherences_between_grid_points():
     p = build_problem(tc_spec(n, cutoff, {"coherent": 0.7}, noise=noise, t_max=2.0, points=5))
     ev = LindbladEvolution(p)
     t = np.array([0.123, 0.77, 1.999])
-    S, m = spins(n), mode(cutoff)
-    eB, eC = np.eye(2**n), np.eye(cutoff)
-    V = np.kron(S["Sp"], m["a"]) + np.kron(S["Sm"], m["ad"])
-    H = np.kron(S["Sz"], eC) + 1.1 * np.kron(eB, m["n"]) + 0.6 / np.sqrt(n) * V
-    L = dense_liouvillian(H, [(kappa, np.kron(eB, m["a"])), (gamma, np.kron(S["Sm"], eC))])
-    psi = np.kron(down_state(n), coherent(cutoff, 0.7))
+    S, eC, L, psi = dense_coherent_tc(n, cutoff, kappa, gamma)
     D = len(psi)
     vec0 = np.outer(psi, psi.conj()).reshape(-1, order="F")
     rhos = np.array([expm_multiply(sp.csr_matrix(L) * x, vec0).reshape(D, D, order="F") for x in t])
@@ -463,12 +469,7 @@ def test_derivatives_between_grid_points(modes, monkeypatch):
     p = build_problem(tc_spec(n, cutoff, {"coherent": 0.7}, noise=noise, t_max=2.0, points=5))
     ev = LindbladEvolution(p)
     assert all((ev._eigenmodes_or_none(k) is not None) == modes for k in range(len(ev.blocks)))
-    S, m = spins(n), mode(cutoff)
-    eB, eC = np.eye(2**n), np.eye(cutoff)
-    V = np.kron(S["Sp"], m["a"]) + np.kron(S["Sm"], m["ad"])
-    H = np.kron(S["Sz"], eC) + 1.1 * np.kron(eB, m["n"]) + 0.6 / np.sqrt(n) * V
-    L = dense_liouvillian(H, [(kappa, np.kron(eB, m["a"])), (gamma, np.kron(S["Sm"], eC))])
-    psi = np.kron(down_state(n), coherent(cutoff, 0.7))
+    S, eC, L, psi = dense_coherent_tc(n, cutoff, kappa, gamma)
     D = len(psi)
     vec = expm_multiply(sp.csr_matrix(L) * 0.77, np.outer(psi, psi.conj()).reshape(-1, order="F"))
     for ours, theirs in [(p.H_battery, np.kron(S["Sz"], eC)),
