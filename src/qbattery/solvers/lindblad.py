@@ -189,9 +189,9 @@ class LindbladEvolution:
             # a tiny block: ρ(t_{n+m}) = e^{mLΔt} ρ(t_n) for m = 1..STEP_POWERS at once, one
             # product per STEP_POWERS grid points (the powers cost ~STEP_POWERS·d³, so only
             # where the Python-level product per point is the cost)
-            ahead = STEP_POWERS if len(y0) <= POWERS_MAX else 1
+            per_product = STEP_POWERS if len(y0) <= POWERS_MAX else 1
             powers = step[None]
-            while len(powers) < min(ahead, len(t) - 1):
+            while len(powers) < min(per_product, len(t) - 1):
                 powers = np.concatenate([powers, powers @ powers[-1]])
             powers = powers.reshape(-1, len(y0))
             m = len(powers) // len(y0)
