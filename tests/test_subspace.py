@@ -300,3 +300,23 @@ def test_remembered_problems_stay_within_their_byte_budget(monkeypatch):
     P._remembered.clear()
     build_problem(central_spin(6, 8, A=3.0, flipped=5, t_max=1.0, points=11))
     assert not P._remembered
+
+
+def test_embedded_operators_without_a_charger_are_the_factors_own():
+    """With a 1-dimensional charger the embedded operator is the battery's (no kron with a 1x1
+    identity), and equals the kron where both factors are real."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from qbattery.problem import Space, _mode_space, _spin_space
+    from qbattery.problem_operators import EmbeddedOperators
+
+    battery, none = _spin_space("spins", 3), Space("none", 1, {})
+    ops = EmbeddedOperators(battery, none)
+    for name in ("Sz", "Sp", "Sx"):
+        np.testing.assert_array_equal(ops[name].toarray(), battery.operators[name].toarray())
+        assert ops[name].format == "csr"
+    mode = _mode_space(3)
+    with_mode = EmbeddedOperators(battery, mode)
+    expected = sp.kron(battery.operators["Sp"], sp.identity(3)).toarray()
+    np.testing.assert_array_equal(with_mode["Sp"].toarray(), expected)

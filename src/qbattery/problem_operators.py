@@ -32,9 +32,13 @@ class EmbeddedOperators(Mapping):
     def __getitem__(self, name: str) -> sp.csr_matrix:
         if name not in self._built:
             op, on_battery = self._local[name]
-            eye = sp.identity(self._dims[1] if on_battery else self._dims[0], format="csr")
-            pair = (op, eye) if on_battery else (eye, op)
-            self._built[name] = sp.kron(*pair, format="csr")
+            other = self._dims[1] if on_battery else self._dims[0]
+            if other == 1:  # no charger (or no battery): the factor's operator is the operator
+                self._built[name] = sp.csr_matrix(op)
+            else:
+                eye = sp.identity(other, format="csr")
+                pair = (op, eye) if on_battery else (eye, op)
+                self._built[name] = sp.kron(*pair, format="csr")
         return self._built[name]
 
     def __iter__(self):
