@@ -103,18 +103,24 @@ def refine_stationary(
         return (x * de - e, x * dde, e / x) if power else (de, dde, e)
 
     lo, mid, hi = float(t[i - 1]), float(t[i]), float(t[i + 1])
-    at_mid, at_lo, at_hi = g(mid), g(lo) if lo > 0 else None, g(hi)
-    if at_mid is None or at_hi is None:
+    at_mid = g(mid)
+    if at_mid is None:
         return None
-    if at_mid[0] > 0 > at_hi[0]:
-        lo, x = mid, mid
-    elif at_lo is not None and at_lo[0] > 0 > at_mid[0]:
-        hi, x = mid, mid
-    else:
-        return None
+    if at_mid[0] > 0:  # the root lies after t[i]
+        at_hi = g(hi)
+        if at_hi is None or not at_hi[0] < 0:
+            return None
+        lo = mid
+    else:  # ... or before it
+        at_lo = g(lo) if lo > 0 else None
+        if at_lo is None or not (at_lo[0] > 0 > at_mid[0]):
+            return None
+        hi = mid
+    x, known = mid, at_mid  # Newton starts from the grid maximum, already evaluated
     tol = 1e-14 * max(abs(x), 1.0)
     for _ in range(60):
-        value, slope, _ = g(x)
+        value, slope, _ = known if known is not None else g(x)
+        known = None
         if value > 0:
             lo = x
         else:
