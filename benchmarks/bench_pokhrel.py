@@ -131,8 +131,9 @@ def reading(rows: list[dict], curve: list[tuple], w_pav: float) -> list[str]:
         f"All three agree to {errs:.0e} per atom at the tight tolerance; QuTiP's default "
         "tolerances (atol 1e-8, rtol 1e-6) leave up to "
         f"{max(r['qutip_default'][2] for r in rows):.0e}.",
-        "* The general Lindblad engine (the preset spec, exact exponentiation: dense e^{LΔt} for "
-        f"(N+1)² ≤ 500, Krylov above) against QuTiP (tight): {engine_ratios}; at "
+        "* The general Lindblad engine (the preset spec, exact exponentiation: one dense e^{LΔt} "
+        "in the bare basis below 128 entries of ρ, the dressed basis's N + 1 coherence blocks "
+        f"from there) against QuTiP (tight): {engine_ratios}; at "
         f"N = {engine[0]['N']} the fixed cost of spec → Problem → summary is most of its "
         f"{engine[0]['engine'][1] * 1e3:.0f} ms.",
         f"* The secular sweep to N = 10⁴ takes {sum(w for _, w, _ in curve):.1f} s for "
