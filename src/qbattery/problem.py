@@ -18,9 +18,17 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from qbattery import expr, initial_states, problem_operators, resources
+from qbattery import expr, initial_states, resources
 from qbattery.initial_states import Factors
 from qbattery.operators import boson, spin, subspace
+from qbattery.problem_operators import (
+    EmbeddedOperators,
+    Env,
+    battery_local,
+    check_hermitian,
+    noise_operators,
+    spec_operator,
+)
 from qbattery.spec import Spec, SpecError, validate_spec
 from qbattery.values import (
     BATTERY_SPIN_SYMBOLS,
@@ -226,19 +234,15 @@ class SpinBlock:
 def _spin_block(problem: Problem, j: float) -> SpinBlock:
     spec, n = problem.spec, round(2 * j)
     battery = _spin_space("spins", n)
-    env = problem_operators.Env(
-        problem.params, problem_operators.EmbeddedOperators(battery, problem.charger)
-    )
+    env = Env(problem.params, EmbeddedOperators(battery, problem.charger))
     dim = battery.dim * problem.charger.dim
     h = spec.hamiltonian
-    parts = {
-        k: problem_operators.operator(getattr(h, k), env, dim, f"hamiltonian.{k}") for k in PARTS
-    }
+    parts = {k: spec_operator(getattr(h, k), env, dim, f"hamiltonian.{k}") for k in PARTS}
     generator = parts["battery"] + parts["charger"] + parts["coupling"]
     if h.dynamics is not None:
-        generator = problem_operators.operator(h.dynamics, env, dim, "hamiltonian.dynamics")
+        generator = spec_operator(h.dynamics, env, dim, "hamiltonian.dynamics")
     H_static, H_driven = generator.split(dim)
-    collapse, _ = problem_operators.noise_operators(spec, env, dim, env.operators)
+    collapse, _ = noise_operators(spec, env, dim)
     return SpinBlock(
         j, dim, *(parts[k].matrix(dim, 0.0) for k in PARTS), H_static, H_driven, collapse,
         env.operators["Sz"],
@@ -330,7 +334,7 @@ def _build(spec: Spec, initial_state) -> Problem:
         params,
         battery,
         charger,
-        problem_operators.battery_local(spec, params, battery, charger),
+        battery_local(spec, params, battery, charger),
     )
 
     given = factored = occupied = None
@@ -408,33 +412,27 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
     to others (the band cannot be used)."""
     spec, battery, charger = factors.spec, factors.battery, factors.charger
     if band is None:
-        operators = problem_operators.EmbeddedOperators(battery, charger)
+        operators = EmbeddedOperators(battery, charger)
         dim = battery.dim * charger.dim
     else:
         operators = subspace.BandOperators(battery, charger, band.index)
         dim = len(band.index)
-    env = problem_operators.Env(factors.params, operators)
+    env = Env(factors.params, operators)
     bsyms, csyms = set(battery.operators), set(charger.operators)
 
-    hb = problem_operators.operator(
-        spec.hamiltonian.battery, env, dim, "hamiltonian.battery", bsyms
-    )
+    hb = spec_operator(spec.hamiltonian.battery, env, dim, "hamiltonian.battery", bsyms)
     if hb.is_time_dependent:
         raise SpecError("hamiltonian.battery", "the battery Hamiltonian must not depend on t")
-    hc = problem_operators.operator(
-        spec.hamiltonian.charger, env, dim, "hamiltonian.charger", csyms
-    )
-    hi = problem_operators.operator(spec.hamiltonian.coupling, env, dim, "hamiltonian.coupling")
+    hc = spec_operator(spec.hamiltonian.charger, env, dim, "hamiltonian.charger", csyms)
+    hi = spec_operator(spec.hamiltonian.coupling, env, dim, "hamiltonian.coupling")
     generator = hb + hc + hi
     if spec.hamiltonian.dynamics is not None:
-        generator = problem_operators.operator(
-            spec.hamiltonian.dynamics, env, dim, "hamiltonian.dynamics"
-        )
+        generator = spec_operator(spec.hamiltonian.dynamics, env, dim, "hamiltonian.dynamics")
     H_static, H_driven = generator.split(dim)
     parts = {}  # each part as a matrix (a driven part at t = 0), built once
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         parts[name] = part.matrix(dim, 0.0)
-    collapse, local_noise = problem_operators.noise_operators(spec, env, dim, operators)
+    collapse, local_noise = noise_operators(spec, env, dim)
     if band is not None:
         if collapse or local_noise:
             return None
@@ -446,8 +444,8 @@ def _assemble(factors: Factors, band: subspace.Band | None) -> Problem | None:
         parts = dict(zip(parts, kept[1:], strict=True))
     for name, part in (("battery", hb), ("charger", hc), ("coupling", hi)):
         if not part.is_time_dependent:
-            problem_operators.check_hermitian(parts[name], f"hamiltonian.{name}")
-    problem_operators.check_hermitian(H_static, "hamiltonian")
+            check_hermitian(parts[name], f"hamiltonian.{name}")
+    check_hermitian(H_static, "hamiltonian")
     return Problem(
         spec=spec,
         params=factors.params,

@@ -69,7 +69,9 @@ class Env(Mapping):
         return len(self._params) + len(self._ops)
 
 
-def operator(text, env: dict, dim: int, where: str, allowed: set[str] | None = None):
+def spec_operator(text, env: Env, dim: int, where: str, allowed: set[str] | None = None):
+    """The expression ``text`` evaluated in ``env`` (an :class:`~qbattery.expr.OpSum`), every
+    error a :class:`SpecError` on ``where``; ``allowed``: the only operators it may use."""
     try:
         parsed = expr.parse(text)
     except expr.ExprError as err:
@@ -93,7 +95,7 @@ def battery_local(spec: Spec, params: dict, battery: Space, charger: Space) -> s
     """H_B on the battery factor alone (what the initial state and the ergotropy need)."""
     where = "hamiltonian.battery"
     env = Env(params, battery.operators | dict.fromkeys(charger.operators))
-    hb = operator(spec.hamiltonian.battery, env, battery.dim, where, set(battery.operators))
+    hb = spec_operator(spec.hamiltonian.battery, env, battery.dim, where, set(battery.operators))
     if hb.is_time_dependent:
         raise SpecError(where, "the battery Hamiltonian must not depend on t")
     return hb.matrix(battery.dim)
@@ -124,11 +126,12 @@ _MODE_CHANNELS = {"mode_loss": "a"}
 _COLLECTIVE_CHANNELS = {"collective_decay": "Sm"}
 
 
-def noise_operators(spec: Spec, env: dict, dim: int, full_ops: dict):
+def noise_operators(spec: Spec, env: Env, dim: int):
     """(collapse operators [(name, rate, L)], local channels {name: rate}) of ``[noise]``: the
-    built-in channels on the operators they name (a, S_-), ``[[noise.collapse]]`` entries as
-    written; zero rates are left out, a negative or complex constant rate is an error."""
-    collapse, local = [], {}
+    built-in channels on the operators of ``env`` they name (a, S_-), ``[[noise.collapse]]``
+    entries as written; zero rates are left out, a negative or complex constant rate is an
+    error."""
+    collapse, local, full_ops = [], {}, env.operators
     noise = spec.noise
     for name in ("mode_loss", "collective_decay", *LOCAL_CHANNELS):
         where = f"noise.{name}"
@@ -149,7 +152,7 @@ def noise_operators(spec: Spec, env: dict, dim: int, full_ops: dict):
     for k, entry in enumerate(noise.collapse):
         where = f"noise.collapse.{k}"
         rate = _rate(entry.rate, env, where + ".rate")
-        op = operator(entry.operator, env, dim, where + ".operator")
+        op = spec_operator(entry.operator, env, dim, where + ".operator")
         if op.is_time_dependent:
             raise SpecError(where + ".operator", "a collapse operator must not depend on t")
         if rate is not None:
